@@ -1,0 +1,1 @@
+"""Generated HTML performance and validation reports."""

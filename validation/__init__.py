@@ -1,0 +1,1 @@
+"""Statistical equivalence checks of a fused implementation against the per-replica reference."""
