@@ -10,6 +10,8 @@ from harness.registry import load_implementation
 from multidense_impl import MultiDense, MultiInitializer
 from reference_impl import PerReplicaDense
 
+pytestmark = pytest.mark.backend_matrix
+
 IMPLEMENTATIONS = [multidense_impl, reference_impl]
 LAYERS = [MultiDense, PerReplicaDense]
 

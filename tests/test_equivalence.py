@@ -12,6 +12,8 @@ from multidense_impl import MultiDense
 from reference_impl import PerReplicaDense
 from tests.conftest import relative_difference, spaced_seeds, to_numpy
 
+pytestmark = pytest.mark.backend_matrix
+
 TOLERANCE = 1e-5  # float32, max|diff| / max|ref|
 
 

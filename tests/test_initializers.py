@@ -7,6 +7,8 @@ import pytest
 from multidense_impl import MultiInitializer
 from tests.conftest import spaced_seeds, to_numpy
 
+pytestmark = pytest.mark.backend_matrix
+
 SEEDED = ["glorot_normal", "glorot_uniform", "he_normal", "lecun_uniform", "random_normal",
           "random_uniform", "truncated_normal", "orthogonal"]
 

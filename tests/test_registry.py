@@ -9,6 +9,8 @@ import multidense_impl
 import reference_impl
 from harness import registry
 
+pytestmark = pytest.mark.backend_matrix
+
 
 def test_registered_names_resolve_to_their_modules():
     assert registry.implementation_names()[0] == registry.REFERENCE

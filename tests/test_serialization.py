@@ -10,6 +10,8 @@ from multidense_impl import MultiDense
 from reference_impl import PerReplicaDense
 from tests.conftest import spaced_seeds, to_numpy
 
+pytestmark = pytest.mark.backend_matrix
+
 
 @pytest.mark.parametrize("layer_class", [MultiDense, PerReplicaDense])
 def test_layer_config_round_trip(layer_class):

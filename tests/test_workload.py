@@ -8,6 +8,8 @@ import multidense_impl
 from harness.workload import FitWorkload, FKConvolution, chi2_loss, make_optimizer, x_grid
 from tests.conftest import spaced_seeds, to_numpy
 
+pytestmark = pytest.mark.backend_matrix
+
 
 def test_grid_is_log_spaced_x_and_log_x():
     grid = x_grid(1500)
