@@ -69,6 +69,12 @@ def make_optimizer(clipnorm=None, learning_rate=LEARNING_RATE):
     return keras.optimizers.Nadam(learning_rate=learning_rate, clipnorm=clipnorm)
 
 
+def implementation_optimizer(implementation=None, clipnorm=None, learning_rate=LEARNING_RATE):
+    """``implementation.make_optimizer`` when the implementation provides one, else ``make_optimizer``."""
+    factory = getattr(implementation, "make_optimizer", None) or make_optimizer
+    return factory(clipnorm=clipnorm, learning_rate=learning_rate)
+
+
 @dataclass(frozen=True)
 class FitWorkload:
     """Grid, FK table and per-replica pseudo-data of one NNPDF-like fit with ``replicas`` replicas."""
@@ -136,9 +142,14 @@ class FitWorkload:
             data[check_int(replica, "replica_shift key")] += np.float32(shift)
         return data[None]
 
-    def fit_model(self, network, optimizer=None):
-        """``network`` followed by the FK convolution, compiled with the chi2 loss."""
+    def fit_model(self, network, optimizer=None, implementation=None, clipnorm=None):
+        """``network`` followed by the FK convolution, compiled with the chi2 loss.
+
+        Without ``optimizer``, the optimizer is ``implementation_optimizer(implementation, clipnorm)``:
+        the implementation's own ``make_optimizer`` if it has one, else the default Nadam.
+        """
         outputs = FKConvolution(self.fk_table, name="fk_convolution")(network.outputs[0])
         model = keras.Model(network.input, outputs, name=f"fit_{network.name}")
-        model.compile(optimizer=optimizer or make_optimizer(), loss=chi2_loss)
+        model.compile(optimizer=optimizer or implementation_optimizer(implementation, clipnorm),
+                      loss=chi2_loss)
         return model

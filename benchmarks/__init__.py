@@ -1,0 +1,1 @@
+"""asv benchmark suites of the fused (MultiDense) and per-replica reference implementations."""

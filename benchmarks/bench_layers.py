@@ -1,0 +1,24 @@
+"""One layer alone: MultiDense against PerReplicaDense (the hidden 25 -> 20 tanh layer)."""
+
+from benchmarks.common import PROFILE, Benchmark, synchronize, warm_layer_case
+from harness.registry import implementation_names
+
+
+class _LayerBenchmark(Benchmark):
+    params = [implementation_names(), list(PROFILE.secondary_replicas)]
+    backward = False
+
+    def setup(self, implementation, replicas):
+        self.case = warm_layer_case(implementation, replicas, backward=self.backward)
+
+
+class LayerForward(_LayerBenchmark):
+    def time_layer_forward(self, implementation, replicas):
+        synchronize(self.case.step())
+
+
+class LayerForwardBackward(_LayerBenchmark):
+    backward = True
+
+    def time_layer_forward_backward(self, implementation, replicas):
+        synchronize(self.case.step())

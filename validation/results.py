@@ -1,0 +1,139 @@
+"""Check results, the environment they ran in, and writing result files without clobbering others."""
+
+import json
+import platform
+import socket
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+VALIDATION_SCHEMA = "multireplica-harness/validation/1"
+POWER_SCHEMA = "multireplica-harness/power/1"
+TEXT_HEADER = "# multireplica-harness validation power table"
+OUR_SCHEMAS = (VALIDATION_SCHEMA, POWER_SCHEMA)
+
+
+@dataclass
+class CheckResult:
+    """One check's outcome, in the keys of the validation.json schema."""
+
+    name: str
+    group: str
+    parameters: dict
+    statistic_name: str
+    statistic: float
+    threshold: float
+    comparison: str  # "<=" or ">="
+    p_value: float | None = None
+    details: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    curve: dict | None = None  # {"x_label", "y_label", "steps", "series"}, written under "curves"
+
+    @property
+    def passed(self):
+        if self.comparison == "<=":
+            return self.statistic <= self.threshold
+        return self.statistic >= self.threshold
+
+    @property
+    def verdict(self):
+        return "pass" if self.passed else "fail"
+
+    def as_json(self):
+        record = asdict(self)
+        record.pop("curve")
+        record["verdict"] = self.verdict
+        return _plain(record)
+
+
+def p_value_check(name, group, parameters, p_value, alpha, details):
+    """A hypothesis-test check: pass when the (Bonferroni-adjusted) p-value is >= ``alpha``."""
+    return CheckResult(name, group, parameters, "bonferroni_adjusted_p_value", float(p_value),
+                       float(alpha), ">=", float(p_value), details)
+
+
+def bonferroni(p_values):
+    """The smallest p-value times the number of tests, capped at 1."""
+    p_values = list(p_values)
+    return min(1.0, min(p_values) * len(p_values)) if p_values else 1.0
+
+
+def environment():
+    """Versions and machine the checks ran on."""
+    import keras
+    import numpy
+    import scipy
+
+    return {
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "device": _device(),
+        "hostname": socket.gethostname(),
+    }
+
+
+def _device():
+    import keras
+
+    try:
+        devices = keras.distribution.list_devices()
+    except Exception:  # noqa: BLE001 - a backend without device listing still validates
+        return "unknown"
+    return ", ".join(devices) if devices else "cpu"
+
+
+def now_iso():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def check_writable(path, text_header=None):
+    """Raise if ``path`` exists and is not one of our result files; create its parent folder."""
+    path = Path(path)
+    if path.exists():
+        if not _is_ours(path, text_header):
+            raise FileExistsError(
+                f"{path} exists and is not a validation result file; refusing to overwrite it"
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _is_ours(path, text_header):
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if text_header is not None:
+        return text.startswith(text_header)
+    try:
+        return json.loads(text).get("schema") in OUR_SCHEMAS
+    except (ValueError, AttributeError):
+        return False
+
+
+def write_json(path, payload):
+    path = check_writable(path)
+    path.write_text(json.dumps(_plain(payload), indent=2) + "\n")
+    return path
+
+
+def write_text(path, text):
+    path = check_writable(path, TEXT_HEADER)
+    path.write_text(text)
+    return path
+
+
+def _plain(value):
+    """JSON-ready copy: numpy scalars and arrays to Python numbers and lists, tuples to lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value

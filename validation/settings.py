@@ -1,0 +1,60 @@
+"""Sizes, thresholds and the noise-floor factor k of each mode (quick, full, power)."""
+
+from dataclasses import asdict, dataclass
+
+from harness.workload import FitWorkload
+
+ALPHA = 1e-3  # significance of every hypothesis test (after Bonferroni within the check)
+K_EQUIVALENCE = 10.0  # fused-vs-reference distance <= k * reference float32-vs-float64 distance
+K_TRAINING = 10.0  # same k for training trajectories and replica isolation
+SCALE_TOLERANCE = 1e-5  # relative deviation of kept dropout units from 1 / (1 - rate)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one validation run draws and trains."""
+
+    mode: str
+    init_replicas: int = 10
+    dropout_replicas: int = 8
+    dropout_rate: float = 0.25
+    dropout_points: int = 40
+    dropout_units: int = 25
+    dropout_passes: int = 10
+    equivalence_replicas: int = 10
+    equivalence_points: int = 1500
+    training_replicas: int = 4
+    training_points: int = 150
+    training_datasets: int = 5
+    training_data_per_dataset: int = 20
+    training_steps: int = 200
+    record_every: int = 10
+    perturbed_replica: int = 1
+    perturbation: float = 3.0  # added to every pseudo-data point of the perturbed replica (in sigma)
+    alpha: float = ALPHA
+    k_equivalence: float = K_EQUIVALENCE
+    k_training: float = K_TRAINING
+
+    @property
+    def workload(self):
+        return FitWorkload(self.training_replicas, n_points=self.training_points,
+                           n_datasets=self.training_datasets,
+                           data_per_dataset=self.training_data_per_dataset)
+
+    def as_json(self):
+        return asdict(self)
+
+
+QUICK = Settings(mode="quick")
+FULL = Settings(mode="full", init_replicas=100, dropout_replicas=20, dropout_passes=20,
+                equivalence_replicas=100, training_replicas=10, training_points=1500,
+                training_datasets=30, training_data_per_dataset=67, training_steps=2000,
+                record_every=50)
+# Power: hundreds of runs in under five minutes, so the training checks use 2 replicas, a 60-point grid
+# and 10 steps (stated in the power table).
+POWER = Settings(mode="power", init_replicas=4, dropout_replicas=6, dropout_passes=4,
+                 equivalence_replicas=2, equivalence_points=100, training_replicas=2,
+                 training_points=60, training_datasets=3, training_data_per_dataset=10,
+                 training_steps=10, record_every=10, perturbed_replica=1)
+
+MODES = {"quick": QUICK, "full": FULL, "power": POWER}
