@@ -7,6 +7,9 @@ EXTRAS := tf,jax,torch,test,bench,report
 STAMP := $(VENV)/.installed-stamp
 # asv profile of the report's run on HEAD (quick: R = 1 and 10, >= 6 samples a side; see docs/benchmarks.md)
 REPORT_PROFILE ?= quick
+# TensorFlow's start-up banners (oneDNN, CPU features) drown the progress lines; errors still show.
+TF_CPP_MIN_LOG_LEVEL ?= 2
+export TF_CPP_MIN_LOG_LEVEL
 
 .PHONY: install lint test asv-check asv-regular perf equivalence validation power report clean
 
