@@ -4,7 +4,7 @@ and the replica count from which each implementation beats the reference."""
 import math
 
 from benchmarks.common import PROFILE, Benchmark, fitted_cost_models, gpu_available
-from benchmarks.cost_model import CostModel, crossover_replicas
+from harness.cost_model import CostModel, crossover_replicas
 from harness.registry import REFERENCE, implementation_names
 
 try:  # raised inside a benchmark, asv records a skip instead of a failure

@@ -279,7 +279,7 @@ def warm_layer_case(implementation, replicas, backward):
 
 def fitted_cost_models(replicas, steps, implementations=None):
     """``{implementation: CostModel}`` fitted to the median train step at each replica count."""
-    from benchmarks.cost_model import fit_cost_model
+    from harness.cost_model import fit_cost_model
 
     implementations = list(implementations or implementation_names())
     medians = [step_medians(implementations, count, steps) for count in replicas]

@@ -5,7 +5,7 @@ import argparse
 import statistics
 
 from benchmarks.common import first_step_seconds, fitted_cost_models, step_medians
-from benchmarks.cost_model import crossover_replicas
+from harness.cost_model import crossover_replicas
 from harness.registry import REFERENCE
 
 

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from harness.cost_model import fit_cost_model
 from reports.comparison import format_params, implementation_of  # noqa: E402
 
 REPLICAS_PARAM = "replicas"
@@ -21,12 +22,6 @@ class Figure:
     title: str
     path: str  # relative to the page
     caption: str
-
-
-def fit_cost_model(replicas, times):
-    """Least-squares time = intercept + slope * replicas; (intercept, slope)."""
-    slope, intercept = np.polyfit(np.asarray(replicas, float), np.asarray(times, float), 1)
-    return float(intercept), float(slope)
 
 
 def by_replicas(measurements):
@@ -50,11 +45,11 @@ def time_vs_replicas(out_dir, machine, benchmark, measurements):
         times = [m.value for _, m in points]
         (points_line,) = ax.plot(replicas, times, "o", label=name)
         if len(set(replicas)) >= 2:
-            intercept, slope = fit_cost_model(replicas, times)
+            model = fit_cost_model(replicas, times)
             grid = np.linspace(min(replicas), max(replicas), 50)
-            ax.plot(grid, intercept + slope * grid, "-", alpha=0.6, color=points_line.get_color(),
+            ax.plot(grid, model.seconds(grid), "-", alpha=0.6, color=points_line.get_color(),
                     label=f"{name} fit")
-            models.append(f"{name}: {intercept:.3g} s + {slope:.3g} s x R")
+            models.append(f"{name}: {model.intercept:.3g} s + {model.slope:.3g} s x R")
     ax.set(xlabel="replicas R", ylabel="time [s]", title=_short(benchmark))
     ax.legend()
     caption = "Points: asv medians; lines: least-squares cost model. " + "; ".join(models)

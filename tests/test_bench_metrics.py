@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks import common
 from benchmarks.ci_results import failed_benchmarks, main
-from benchmarks.cost_model import CostModel, crossover_replicas, fit_cost_model
+from harness.cost_model import CostModel, crossover_replicas, fit_cost_model
 
 
 def test_fit_cost_model_recovers_a_line():

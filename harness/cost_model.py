@@ -1,4 +1,4 @@
-"""The linear cost model time = a + b * R of a train step, and the replica count where fused wins."""
+"""The linear cost model time = a + b * R (benchmarks and report plots), and where fused wins."""
 
 import math
 from dataclasses import dataclass
