@@ -3,16 +3,10 @@ memory, network forward; on the default device with the profile's replica counts
 
 import keras
 
-from benchmarks.common import (
-    PROFILE,
-    Benchmark,
-    build_network,
-    new_fit_case,
-    synchronize,
-    warm_fit_case,
-    warm_forward_case,
-    warm_process,
-)
+from benchmarks.cases import build_network, new_fit_case, warm_fit_case, warm_forward_case, warm_process
+from benchmarks.common import Benchmark
+from benchmarks.device import synchronize
+from benchmarks.profiles import PROFILE
 from harness.registry import implementation_names, load_implementation
 
 

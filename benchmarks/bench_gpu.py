@@ -2,14 +2,10 @@
 plus the GPU's peak memory from the backend's own statistics."""
 
 from benchmarks import bench_fit
-from benchmarks.common import (
-    GPU_REPLICAS,
-    Benchmark,
-    require_gpu,
-    skip_without_gpu,
-    synchronize,
-    warm_fit_case,
-)
+from benchmarks.cases import warm_fit_case
+from benchmarks.common import Benchmark
+from benchmarks.device import require_gpu, skip_without_gpu, synchronize
+from benchmarks.profiles import GPU_REPLICAS
 from harness.registry import implementation_names
 
 

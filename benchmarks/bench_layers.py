@@ -1,6 +1,9 @@
 """One layer alone: MultiDense against PerReplicaDense (the hidden 25 -> 20 tanh layer)."""
 
-from benchmarks.common import PROFILE, Benchmark, synchronize, warm_layer_case
+from benchmarks.cases import warm_layer_case
+from benchmarks.common import Benchmark
+from benchmarks.device import synchronize
+from benchmarks.profiles import PROFILE
 from harness.registry import implementation_names
 
 

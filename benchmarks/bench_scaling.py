@@ -3,7 +3,10 @@ and the replica count from which each implementation beats the reference."""
 
 import math
 
-from benchmarks.common import PROFILE, Benchmark, fitted_cost_models, gpu_available
+from benchmarks.cases import fitted_cost_models
+from benchmarks.common import Benchmark
+from benchmarks.device import gpu_available
+from benchmarks.profiles import PROFILE
 from harness.cost_model import CostModel, crossover_replicas
 from harness.registry import REFERENCE, implementation_names
 

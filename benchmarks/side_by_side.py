@@ -4,7 +4,7 @@ first step, and the fitted cost models. ``python -m benchmarks.side_by_side --he
 import argparse
 import statistics
 
-from benchmarks.common import first_step_seconds, fitted_cost_models, step_medians
+from benchmarks.cases import first_step_seconds, fitted_cost_models, step_medians
 from harness.cost_model import crossover_replicas
 from harness.registry import REFERENCE
 

@@ -9,7 +9,7 @@ import types
 import numpy as np
 import pytest
 
-from benchmarks import common
+from benchmarks import cases, device, profiles
 from benchmarks.ci_results import failed_benchmarks, main
 from harness.cost_model import CostModel, crossover_replicas, fit_cost_model
 
@@ -54,14 +54,14 @@ def test_crossover_replicas(candidate, expected):
 
 
 def test_profile_defaults_to_regular_and_names_the_variable():
-    assert common.active_profile({}).name == "regular"
-    assert common.active_profile({common.PROFILE_VARIABLE: "quick"}).name == "quick"
-    with pytest.raises(ValueError, match=common.PROFILE_VARIABLE):
-        common.active_profile({common.PROFILE_VARIABLE: "fast"})
+    assert profiles.active_profile({}).name == "regular"
+    assert profiles.active_profile({profiles.PROFILE_VARIABLE: "quick"}).name == "quick"
+    with pytest.raises(ValueError, match=profiles.PROFILE_VARIABLE):
+        profiles.active_profile({profiles.PROFILE_VARIABLE: "fast"})
 
 
 def test_profiles_cover_the_issue_grid_and_keep_quick_cheap():
-    quick, regular, full = (common.PROFILES[name] for name in ("quick", "regular", "full"))
+    quick, regular, full = (profiles.PROFILES[name] for name in ("quick", "regular", "full"))
     assert quick.replicas[0] == 1 and max(quick.replicas + quick.first_step_replicas) < 100
     assert regular.replicas == (1, 10, 100) and regular.first_step_replicas == (100,)
     assert full.sweep_replicas == (1, 2, 5, 10, 20, 50, 100, 200)
@@ -79,7 +79,7 @@ def test_timed_synchronises_before_the_clock_stops():
         events.append("sync")
         return result
 
-    seconds, result = common.timed(lambda: events.append("call") or 42, clock=clock, sync=sync)
+    seconds, result = device.timed(lambda: events.append("call") or 42, clock=clock, sync=sync)
     assert events == ["clock", "call", "sync", "clock"]
     assert (seconds, result) == (3.0, 42)
 
@@ -89,28 +89,28 @@ def test_synchronize_blocks_on_jax_arrays(monkeypatch):
     blocked = []
     monkeypatch.setattr(jax, "block_until_ready", lambda leaves: blocked.extend(leaves))
     array = jax.numpy.ones(3)
-    assert common.synchronize({"loss": array, "step": 1}, backend="jax")["loss"] is array
+    assert device.synchronize({"loss": array, "step": 1}, backend="jax")["loss"] is array
     assert len(blocked) == 1 and blocked[0] is array
 
 
 def test_step_medians_rejects_no_steps():
     with pytest.raises(ValueError, match="steps"):
-        common.step_medians(["multidense"], 1, steps=0)
+        cases.step_medians(["multidense"], 1, steps=0)
 
 
 def test_skip_rule_raises_not_implemented_without_gpu(monkeypatch):
-    monkeypatch.setattr(common, "gpu_available", lambda backend=None: False)
+    monkeypatch.setattr(device, "gpu_available", lambda backend=None: False)
     with pytest.raises(NotImplementedError, match="no GPU"):
-        common.require_gpu()
-    monkeypatch.setattr(common, "gpu_available", lambda backend=None: True)
-    common.require_gpu()
+        device.require_gpu()
+    monkeypatch.setattr(device, "gpu_available", lambda backend=None: True)
+    device.require_gpu()
 
 
 def test_layer_class_skips_implementations_without_one(monkeypatch):
     monkeypatch.setitem(sys.modules, "fused_elsewhere", types.SimpleNamespace(build_network=print))
-    assert common.layer_class("multidense").__name__ == "MultiDense"
+    assert cases.layer_class("multidense").__name__ == "MultiDense"
     with pytest.raises(NotImplementedError, match="fused_elsewhere"):
-        common.layer_class("fused_elsewhere")
+        cases.layer_class("fused_elsewhere")
 
 
 def asv_results(results):

@@ -3,14 +3,9 @@ suite and replica count). Same cases, timers and registry as the asv suites in b
 
 import pytest
 
-from benchmarks.common import (
-    PROFILE,
-    new_fit_case,
-    synchronize,
-    warm_fit_case,
-    warm_forward_case,
-    warm_layer_case,
-)
+from benchmarks.cases import new_fit_case, warm_fit_case, warm_forward_case, warm_layer_case
+from benchmarks.device import synchronize
+from benchmarks.profiles import PROFILE
 from harness.registry import implementation_names
 
 implementations = pytest.mark.parametrize("implementation", implementation_names())

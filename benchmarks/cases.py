@@ -1,0 +1,161 @@
+"""The fit cases every suite times, built from the registry and the shared workload."""
+
+import functools
+import statistics
+from dataclasses import dataclass
+
+import keras
+
+import harness.workload
+from benchmarks.device import synchronize, timed
+from benchmarks.profiles import CLIPNORMS
+from harness.registry import implementation_names, load_implementation
+from harness.workload import FitWorkload, make_optimizer
+
+LAYER_CLASSES = {"reference": "PerReplicaDense", "multidense": "MultiDense"}
+
+
+def replica_seeds(replicas):
+    """Spaced seeds: seed + layer never collides between replicas."""
+    return [7 + 10 * replica for replica in range(replicas)]
+
+
+def build_network(implementation, replicas):
+    return load_implementation(implementation).build_network(replica_seeds(replicas))
+
+
+def layer_class(implementation):
+    """The implementation's layer-level class; NotImplementedError (a skip) when it has none."""
+    name = LAYER_CLASSES.get(implementation)
+    layer = getattr(load_implementation(implementation), name or "", None)
+    if layer is None:
+        raise NotImplementedError(f"implementation {implementation!r} has no known layer class")
+    return layer
+
+
+@dataclass
+class FitCase:
+    """A compiled fit model with its inputs: ``step()`` is one ``train_on_batch``."""
+
+    model: keras.Model
+    xgrid: object
+    pseudodata: object
+
+    def step(self):
+        return self.model.train_on_batch(self.xgrid, self.pseudodata)
+
+
+@functools.cache
+def warm_process(implementation):
+    """Run one R = 1 fit step once per process, so that a first-step timing does not also pay the
+    backend's one-off start-up (thread pools, first graph optimisation), the same for every model."""
+    synchronize(new_fit_case(implementation, 1).step())
+
+
+def new_fit_case(implementation, replicas, clipnorm="off"):
+    """A freshly built, compiled, untraced fit model (the Keras session is cleared first)."""
+    if clipnorm not in CLIPNORMS:
+        raise ValueError(f"clipnorm must be one of {sorted(CLIPNORMS)}, got {clipnorm!r}")
+    keras.backend.clear_session()
+    workload = FitWorkload(replicas)
+    optimizer = fit_optimizer(implementation, CLIPNORMS[clipnorm])
+    model = workload.fit_model(build_network(implementation, replicas), optimizer)
+    return FitCase(model, workload.xgrid, workload.pseudodata())
+
+
+def fit_optimizer(implementation, clipnorm):
+    """The implementation's own optimizer where the harness knows of one (its
+    ``implementation_optimizer``), else the workload's Nadam: asv also times older commits."""
+    own_optimizer = getattr(harness.workload, "implementation_optimizer", None)
+    if own_optimizer is None:
+        return make_optimizer(clipnorm)
+    return own_optimizer(load_implementation(implementation), clipnorm=clipnorm)
+
+
+def warmed(case, steps=2):
+    """``case`` after ``steps`` calls: traced, so that nothing retraces while timed."""
+    for _ in range(steps):
+        synchronize(case.step())
+    return case
+
+
+@functools.lru_cache(maxsize=1)
+def warm_fit_case(implementation, replicas, clipnorm="off"):
+    """A traced fit model, kept for the process: asv re-runs setup before each sample, the
+    trace is paid once. Shapes never change, so nothing retraces while timed."""
+    return warmed(new_fit_case(implementation, replicas, clipnorm))
+
+
+def step_medians(implementations, replicas, steps, clipnorm="off"):
+    """``{implementation: median seconds}`` of the train step at ``replicas``, timed interleaved
+    (one step of each implementation in turn) so that load on the machine hits all alike."""
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    cases = {name: warmed(new_fit_case(name, replicas, clipnorm)) for name in implementations}
+    samples = {name: [] for name in cases}
+    for _ in range(steps):
+        for name, case in cases.items():
+            samples[name].append(timed(case.step)[0])
+    return {name: statistics.median(seconds) for name, seconds in samples.items()}
+
+
+def first_step_seconds(implementation, replicas):
+    """The first train step (trace + step) of a fresh model, in a process already warmed up."""
+    warm_process(implementation)
+    return timed(new_fit_case(implementation, replicas).step)[0]
+
+
+@dataclass
+class CallCase:
+    """A warmed, compiled call: ``step()`` runs it once more with the same shapes."""
+
+    function: object
+    args: tuple
+
+    def step(self):
+        return self.function(*self.args)
+
+
+@functools.lru_cache(maxsize=1)
+def warm_forward_case(implementation, replicas):
+    """The network's compiled forward pass (``predict_on_batch``) on the x-grid, traced."""
+    keras.backend.clear_session()
+    network = build_network(implementation, replicas)
+    case = CallCase(network.predict_on_batch, (FitWorkload(replicas).xgrid,))
+    synchronize(case.step())
+    return case
+
+
+HIDDEN_LAYER = (25, 20)  # the middle layer of 2-25-20-8: (input features, units)
+
+
+@functools.lru_cache(maxsize=1)
+def warm_layer_case(implementation, replicas, backward):
+    """The hidden layer (25 -> 20, tanh) alone, compiled: forward (``predict_on_batch``), or
+    forward + backward (``train_on_batch`` on a squared loss, with one plain SGD update)."""
+    keras.backend.clear_session()
+    features, units = HIDDEN_LAYER
+    layer = layer_class(implementation)(units, replica_seeds(replicas), base_seed=1, activation="tanh")
+    n_points = FitWorkload(replicas).n_points
+    inputs = keras.Input((replicas, n_points, features), batch_size=1)
+    model = keras.Model(inputs, layer(inputs))
+    x = keras.random.normal((1, replicas, n_points, features), seed=1)
+    if backward:
+        model.compile(optimizer=keras.optimizers.SGD(1e-3), loss="mean_squared_error")
+        case = CallCase(model.train_on_batch, (x, keras.ops.zeros((1, replicas, n_points, units))))
+    else:
+        case = CallCase(model.predict_on_batch, (x,))
+    synchronize(case.step())
+    return case
+
+
+def fitted_cost_models(replicas, steps, implementations=None):
+    """``{implementation: CostModel}`` fitted to the median train step at each replica count."""
+    from harness.cost_model import fit_cost_model
+
+    implementations = list(implementations or implementation_names())
+    medians = [step_medians(implementations, count, steps) for count in replicas]
+    return {
+        name: fit_cost_model(replicas, [at_count[name] for at_count in medians])
+        for name in implementations
+    }
