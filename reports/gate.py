@@ -67,7 +67,9 @@ def judge(results_dir, machine=None, new=None, old=None):
     if skipped:
         lines.append(f"{len(skipped)} skipped by the benchmarks themselves (e.g. no GPU): not failures")
     lines += [f"REGRESSION {_describe(s.current)}: {s.previous.value:.4g} -> {s.current.value:.4g} "
-              f"(x{s.comparison.ratio:.2f}, p={s.comparison.p_value:.2g})" for s in regressions]
+              f"(x{s.comparison.ratio:.2f}, 99% interval "
+              f"{s.comparison.ci_low:.2f}-{s.comparison.ci_high:.2f})"
+              for s in regressions]
     lines += [f"FAILED {_describe(m)}: the benchmark errored" for m in failed]
     lines += [f"MISSING {_describe(m)}: measured at {old[:12]}, absent at {new[:12]}" for m in missing]
     if failed or missing:

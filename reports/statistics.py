@@ -1,41 +1,47 @@
-"""Comparing two measurements: the ratio, its bootstrap confidence interval, a Mann-Whitney U test,
-and the one regression rule shared by the report page and the nightly gate.
+"""Comparing two asv measurements with the harness's one timing rule (``validation.timing``).
 
-A measurement with fewer than ``MIN_SAMPLES`` samples (an ``asv run --quick`` records one) is never
-compared: its ratio is shown, marked "not comparable", and is never significant.
+The report page (fused vs reference, time per commit) and the nightly gate (commit vs previous commit)
+judge asv's recorded samples with ``validation.timing.judge_unpaired``: the ratio of the medians, its
+99 % bootstrap interval, and a change only when the interval excludes 1 and the ratio is at least
+``MIN_EFFECT`` away from 1. A measurement with fewer than ``MIN_SAMPLES`` samples (``asv run --quick``
+records one) is never compared: its ratio is shown, marked "not comparable", and is never significant.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-ALPHA = 0.01  # two-sided Mann-Whitney U significance level
-CONFIDENCE = 0.99  # bootstrap interval of the ratio of medians
-BOOTSTRAP_RESAMPLES = 2000
-MIN_SAMPLES = 2
-REGRESSION_FACTOR = 1.10  # new / old must be at least this (and significant) to be a regression
+from validation.timing import (
+    MIN_EFFECT,
+    MIN_SAMPLES,
+    NOT_COMPARABLE,
+    RULE_DESCRIPTION,
+    SLOWER,
+    judge_unpaired,
+)
+
+REGRESSION_FACTOR = MIN_EFFECT  # a regression is a "slower" verdict: significant and >= this ratio
 
 TEST_DESCRIPTION = (
-    f"two-sided Mann-Whitney U test on the recorded samples (asv --record-samples), significant when "
-    f"p < {ALPHA}; ratio of the asv values (medians) with a {CONFIDENCE:.0%} bootstrap confidence "
-    f"interval ({BOOTSTRAP_RESAMPLES} resamples). Results with fewer than {MIN_SAMPLES} samples "
-    f"(asv --quick) are never compared."
+    f"the harness's timing rule on the recorded samples (asv --record-samples): {RULE_DESCRIPTION}. "
+    f"Results with fewer than {MIN_SAMPLES} samples (asv --quick) are never compared. asv measures each "
+    f"benchmark in its own process, one after the other: for drift-free verdicts with measured error "
+    f"rates use `make compare` (interleaved) and the speedup summary at the top of this page"
 )
 REGRESSION_DESCRIPTION = (
-    f"a regression is flagged only when both hold: the Mann-Whitney U test between the two commits' "
-    f"samples gives p < {ALPHA}, and the new / previous ratio is at least {REGRESSION_FACTOR:.2f}"
+    f"a regression is a 'slower' verdict of the timing rule for new / previous: the 99% bootstrap interval "
+    f"of the ratio of medians lies above 1 and the ratio is at least {REGRESSION_FACTOR:.2f}"
 )
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """numerator / denominator, with its interval and test; ``note`` says why it is not comparable."""
+    """numerator / denominator, with its interval and verdict; ``note`` says why it is not comparable."""
 
     ratio: float | None
     ci_low: float | None
     ci_high: float | None
-    p_value: float | None
+    verdict: str
     comparable: bool
     significant: bool
     note: str
@@ -45,37 +51,20 @@ def compare(numerator, denominator, seed=0):
     """Compare two measurements (objects with ``value`` and ``samples``) as numerator / denominator."""
     for measurement in (numerator, denominator):
         if measurement.value is None:
-            return Comparison(None, None, None, None, False, False, "failed (no value)")
+            return Comparison(None, None, None, NOT_COMPARABLE, False, False, "failed (no value)")
         if np.isnan(measurement.value):
-            return Comparison(None, None, None, None, False, False, "skipped")
-    ratio = _ratio(numerator.value, denominator.value)
+            return Comparison(None, None, None, NOT_COMPARABLE, False, False, "skipped")
     counts = [len(m.samples) if m.samples else 1 for m in (numerator, denominator)]
     if min(counts) < MIN_SAMPLES:
-        note = f"not comparable ({min(counts)} sample{'s' if min(counts) != 1 else ''})"
-        return Comparison(ratio, None, None, None, False, False, note)
-    a, b = np.asarray(numerator.samples, float), np.asarray(denominator.samples, float)
-    p_value = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-    low, high = _bootstrap_ratio_interval(a, b, seed)
-    significant = p_value < ALPHA
-    return Comparison(ratio, low, high, p_value, True, significant,
-                      "significant" if significant else "not significant")
+        ratio = float(numerator.value) / float(denominator.value) if denominator.value else float("inf")
+        count = min(counts)
+        return Comparison(ratio, None, None, NOT_COMPARABLE, False, False,
+                          f"not comparable ({count} sample{'s' if count != 1 else ''})")
+    verdict = judge_unpaired(numerator.samples, denominator.samples, seed=seed)
+    return Comparison(verdict.ratio, verdict.low, verdict.high, verdict.verdict, True, verdict.significant,
+                      verdict.verdict)
 
 
 def is_regression(comparison):
-    """The regression rule (new / previous): significant AND ratio >= REGRESSION_FACTOR."""
-    return comparison.significant and comparison.ratio is not None and comparison.ratio >= REGRESSION_FACTOR
-
-
-def _ratio(numerator, denominator):
-    return float(numerator) / float(denominator) if denominator else float("inf")
-
-
-def _bootstrap_ratio_interval(a, b, seed):
-    rng = np.random.default_rng(seed)
-    medians_a = np.median(rng.choice(a, (BOOTSTRAP_RESAMPLES, a.size)), axis=1)
-    medians_b = np.median(rng.choice(b, (BOOTSTRAP_RESAMPLES, b.size)), axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = medians_a / medians_b
-    tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile(ratios, [tail, 100 - tail])
-    return float(low), float(high)
+    """The regression rule (new / previous): the timing rule's verdict is 'slower'."""
+    return comparison.verdict == SLOWER

@@ -4,8 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from reports.statistics import ALPHA, REGRESSION_FACTOR, Comparison, compare, is_regression
+from reports.statistics import REGRESSION_FACTOR, Comparison, compare, is_regression
 from tests.reports.synthetic import spread
+from validation.timing import FASTER, NO_CHANGE, SLOWER
 
 
 def measured(samples):
@@ -14,8 +15,7 @@ def measured(samples):
 
 def test_clearly_different_samples_are_significant_with_an_interval_around_the_ratio():
     result = compare(measured(spread(2.0)), measured(spread(1.0)))
-    assert result.comparable and result.significant
-    assert result.p_value < ALPHA
+    assert result.comparable and result.significant and result.verdict == SLOWER
     assert result.ratio == pytest.approx(2.0, rel=0.02)
     assert result.ci_low <= result.ratio <= result.ci_high
 
@@ -39,10 +39,17 @@ def test_a_failed_measurement_has_no_ratio():
 
 
 @pytest.mark.parametrize(
-    ("ratio", "significant", "expected"),
-    [(REGRESSION_FACTOR + 0.5, True, True), (REGRESSION_FACTOR - 0.05, True, False),
-     (REGRESSION_FACTOR + 0.5, False, False), (0.5, True, False)],
+    ("factor", "verdict"),
+    [(REGRESSION_FACTOR + 0.5, SLOWER), (REGRESSION_FACTOR - 0.03, NO_CHANGE), (0.5, FASTER)],
 )
-def test_a_regression_needs_both_significance_and_the_ratio_threshold(ratio, significant, expected):
-    comparison = Comparison(ratio, None, None, 0.001 if significant else 0.5, True, significant, "")
-    assert is_regression(comparison) is expected
+def test_a_regression_needs_both_significance_and_the_minimum_effect(factor, verdict):
+    result = compare(measured(spread(factor)), measured(spread(1.0)))
+    assert result.verdict == verdict
+    assert is_regression(result) is (verdict == SLOWER)
+
+
+def test_a_large_ratio_without_significance_is_no_regression():
+    wide = [0.2, 5.0, 0.3, 4.0, 0.5, 3.0, 0.4, 2.0, 0.6, 6.0]
+    result = compare(measured([2 * x for x in wide]), measured(wide))
+    assert result.ratio == pytest.approx(2.0) and result.verdict == NO_CHANGE
+    assert not is_regression(Comparison(2.0, 0.5, 8.0, NO_CHANGE, True, False, ""))

@@ -1,0 +1,222 @@
+"""Interleaved timing across commits: one warm worker process per commit, short blocks in turn.
+
+asv measures commit A, then commit B; whatever the machine does in between lands in the ratio. Here
+every commit under comparison gets its own worker process (the commit's code on ``PYTHONPATH``, this
+tree's ``benchmarks`` package for the cases and the clock), all workers are built and warmed, and the
+driver then asks them in turn (A B, B A, A B, ...) for one short *block*: ``steps`` timed calls of
+every case. Consecutive blocks are tens of milliseconds apart, so machine drift hits both commits
+alike; a block-by-block log ratio cancels it. A *round* is one set of workers; several rounds give
+fresh processes (process-level effects average out).
+
+The worker speaks JSON lines: ``{"op": "setup", "cases": [[suite, implementation, replicas], ...]}``,
+``{"op": "block", "steps": k}`` (answers the per-case step times) and ``{"op": "quit"}``.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+BENCHMARKS_DIR = Path(__file__).resolve().parent
+SUITES = ("train_step", "forward")  # what a worker can time (see ``_build_case``)
+PROJECT_PACKAGES = ("harness", "multidense_impl", "reference_impl")  # from the commit's folder
+
+
+@dataclass(frozen=True)
+class Case:
+    """One timed thing: a suite at an implementation and replica count."""
+
+    suite: str
+    implementation: str
+    replicas: int
+
+    @property
+    def name(self):
+        return f"{self.suite}({self.implementation}, R={self.replicas})"
+
+    def __post_init__(self):
+        if self.suite not in SUITES:
+            raise ValueError(f"suite must be one of {SUITES}, got {self.suite!r}")
+
+
+@dataclass
+class Blocks:
+    """Per label and case name, the median step time of each block, with its round."""
+
+    labels: list
+    cases: list  # [Case]
+    steps: int
+    medians: dict = field(default_factory=dict)  # label -> case name -> [seconds per block]
+    rounds: list = field(default_factory=list)  # round index of each block
+    setup_seconds: dict = field(default_factory=dict)  # label -> [seconds per round]
+
+    def as_json(self):
+        return {"labels": self.labels, "cases": [asdict(c) for c in self.cases], "steps": self.steps,
+                "medians": self.medians, "rounds": self.rounds, "setup_seconds": self.setup_seconds}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["labels"], [Case(**c) for c in data["cases"]], data["steps"], data["medians"],
+                   data["rounds"], data.get("setup_seconds", {}))
+
+
+class WorkerError(RuntimeError):
+    """A worker failed: its commit's code could not build or run a case."""
+
+
+class Worker:
+    """A worker process timing ``cases`` with the code found on ``pythonpath``."""
+
+    def __init__(self, label, pythonpath, env=None):
+        self.label = label
+        self.source = Path(pythonpath).resolve()
+        pythonpath = self.source
+        environment = {**os.environ, **(env or {}), "PYTHONPATH": str(pythonpath),
+                       "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+        self.process = subprocess.Popen(
+            [sys.executable, str(BENCHMARKS_DIR / "interleaved.py"), "--worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=str(pythonpath), env=environment)
+
+    def send(self, message):
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+
+    def receive(self):
+        line = self.process.stdout.readline()
+        if not line:
+            stderr = self.process.stderr.read()[-3000:]
+            raise WorkerError(f"worker for {self.label} exited ({self.process.wait()}):\n{stderr}")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise WorkerError(f"worker for {self.label}: {reply['error']}")
+        return reply
+
+    def check_source(self, files):
+        """Refuse a worker whose project packages did not come from its commit's folder."""
+        foreign = {name: path for name, path in files.items() if not Path(path).is_relative_to(self.source)}
+        if foreign:
+            raise WorkerError(f"worker for {self.label} imported {foreign} instead of the code in "
+                              f"{self.source}")
+
+    def close(self):
+        if self.process.poll() is None:
+            try:
+                self.send({"op": "quit"})
+                self.process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            stream.close()
+
+
+def measure(sources, cases, rounds=2, blocks=40, steps=5, env=None, progress=None):
+    """Time ``cases`` under each ``{label: source folder}``, interleaved block by block.
+
+    Each round starts one worker per label (set up side by side), then runs ``blocks`` blocks, the
+    order of the labels reversed every other block. Returns ``Blocks``.
+    """
+    labels = list(sources)
+    result = Blocks(labels, list(cases), steps,
+                    {label: {case.name: [] for case in cases} for label in labels}, [],
+                    {label: [] for label in labels})
+    payload = [[case.suite, case.implementation, case.replicas] for case in cases]
+    for round_index in range(rounds):
+        workers = {label: Worker(label, path, env) for label, path in sources.items()}
+        try:
+            for worker in workers.values():
+                worker.send({"op": "setup", "cases": payload})
+            for label, worker in workers.items():
+                reply = worker.receive()
+                worker.check_source(reply["files"])
+                result.setup_seconds[label].append(reply["seconds"])
+            for block in range(blocks):
+                order = labels if block % 2 == 0 else labels[::-1]
+                for label in order:
+                    workers[label].send({"op": "block", "steps": steps})
+                    times = workers[label].receive()["times"]
+                    for case, seconds in zip(cases, times, strict=True):
+                        result.medians[label][case.name].append(statistics.median(seconds))
+                result.rounds.append(round_index)
+        finally:
+            for worker in workers.values():
+                worker.close()
+        if progress:
+            progress(f"round {round_index + 1}/{rounds}: {blocks} blocks of {steps} steps per case")
+    return result
+
+
+# -- the worker side ---------------------------------------------------------------------------
+
+
+def _build_case(suite, implementation, replicas):
+    from benchmarks.cases import new_fit_case, new_forward_case, warmed
+
+    if suite == "train_step":
+        return warmed(new_fit_case(implementation, replicas))
+    return warmed(new_forward_case(implementation, replicas))
+
+
+def _timed_block(cases, steps, rotation):
+    """``steps`` timed calls of every case, the case order rotated by ``rotation``."""
+    from benchmarks.device import timed
+
+    times = [[] for _ in cases]
+    order = [(rotation + i) % len(cases) for i in range(len(cases))]
+    for _ in range(steps):
+        for index in order:
+            times[index].append(timed(cases[index].step)[0])
+    return times
+
+
+def _project_files():
+    """Where the project packages of this worker were imported from."""
+    return {name: sys.modules[name].__file__ for name in PROJECT_PACKAGES if name in sys.modules}
+
+
+def _load_tool_benchmarks():
+    """Import this tree's ``benchmarks`` package (cases, clock), whatever the commit's path holds."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks", BENCHMARKS_DIR / "__init__.py", submodule_search_locations=[str(BENCHMARKS_DIR)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks"] = module
+    spec.loader.exec_module(module)
+
+
+def worker_main(stdin=sys.stdin, stdout=None):
+    """Serve setup/block/quit requests; all other output goes to stderr."""
+    reply_stream = stdout or os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    sys.stdout = sys.stderr  # library prints must not corrupt the replies
+    cases, blocks = [], 0
+
+    def reply(message):
+        reply_stream.write(json.dumps(message) + "\n")
+        reply_stream.flush()
+
+    for line in stdin:
+        request = json.loads(line)
+        try:
+            if request["op"] == "setup":
+                start = time.perf_counter()
+                cases = [_build_case(*spec) for spec in request["cases"]]
+                reply({"seconds": time.perf_counter() - start, "files": _project_files()})
+            elif request["op"] == "block":
+                reply({"times": _timed_block(cases, request["steps"], blocks)})
+                blocks += 1
+            elif request["op"] == "quit":
+                return
+        except Exception as error:  # noqa: BLE001 - reported to the driver, which names the commit
+            reply({"error": f"{type(error).__name__}: {error}"})
+            return
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
+    sys.path = [p for p in sys.path if Path(p or ".").resolve() != BENCHMARKS_DIR]
+    _load_tool_benchmarks()
+    worker_main()

@@ -1,0 +1,37 @@
+"""A planted slowdown: real extra work in ``MultiDense.call``, not a sleep.
+
+This file is copied verbatim into planted commits (``python -m validation.timing_power plant``) as
+``multidense_impl/_planted_slowdown.py``, and ``multidense_impl/layers.py`` gets two lines appended:
+
+    from multidense_impl._planted_slowdown import slowed_call
+    MultiDense.call = slowed_call(MultiDense.call, {replicas: work, ...})
+
+``work`` sizes one extra tanh GEMM over the layer's own output, ``(N, units) x (units, work * units)``:
+about ``work`` times the cost of a ``units x units`` layer, differentiable, so the backward pass pays
+too. Its sum is added back scaled by 1e-30: numerically inert in float32, but no compiler can drop it.
+"""
+
+import keras
+
+INERT_SCALE = 1e-30
+
+
+def extra_work(outputs, work):
+    """One tanh GEMM of ``outputs`` (..., N, U) with a fixed (U, round(work * U)) matrix, summed."""
+    units = outputs.shape[-1]
+    columns = max(1, int(round(work * units)))
+    mixing = keras.ops.full((units, columns), 0.01, dtype=outputs.dtype)
+    return keras.ops.sum(keras.ops.tanh(keras.ops.matmul(outputs, mixing)))
+
+
+def slowed_call(call, work_by_replicas):
+    """``call`` followed by ``work_by_replicas[self.replicas]`` units of extra work (none if absent)."""
+
+    def slowed(self, inputs):
+        outputs = call(self, inputs)
+        work = float(work_by_replicas.get(self.replicas, 0.0))
+        if work <= 0:
+            return outputs
+        return outputs + INERT_SCALE * extra_work(outputs, work)
+
+    return slowed

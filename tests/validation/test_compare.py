@@ -1,0 +1,123 @@
+"""The comparison pipeline: commits, the planted slowdown, the worker protocol and the CLI's exit codes."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from benchmarks.interleaved import Case, WorkerError, measure
+from benchmarks.planted_slowdown import slowed_call
+from multidense_impl import MultiDense
+from validation import compare
+from validation.commits import CommitError, export, plant, resolve, show
+from validation.timing_power import planted_files
+from validation.timing_rates import PowerTableError, error_rates_lines, load_power
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A small git repository holding the project's packages (as in a clone), one commit."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{ROOT}", str(repo)], check=True)
+    return repo
+
+
+@pytest.mark.backend_matrix
+def test_plant_writes_a_commit_without_touching_head_index_or_branches(repo):
+    head, branches = git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--list")
+    commit = plant(repo, head, {"multidense_impl/note.txt": "planted\n"}, "a planted commit")
+    assert git(repo, "rev-parse", "HEAD") == head and git(repo, "branch", "--list") == branches
+    assert git(repo, "status", "--porcelain") == ""
+    assert show(repo, commit, "multidense_impl/note.txt") == "planted\n"
+    assert git(repo, "rev-parse", f"{commit}^") == head
+
+
+@pytest.mark.backend_matrix
+def test_export_gives_the_commit_tree_and_reuses_it(repo, tmp_path):
+    head = resolve(repo, "HEAD")
+    folder = export(repo, head, tmp_path / "cache")
+    layers = show(repo, head, "multidense_impl/layers.py")
+    assert (folder / "multidense_impl" / "layers.py").read_text() == layers
+    marker = folder / "marker"
+    marker.write_text("kept")
+    assert export(repo, head, tmp_path / "cache") == folder and marker.exists()
+
+
+@pytest.mark.backend_matrix
+@pytest.mark.parametrize("revision", ["no-such-branch", "", "--all"])
+def test_resolve_names_the_parameter(repo, revision):
+    with pytest.raises(CommitError, match="--base"):
+        resolve(repo, revision, "--base")
+
+
+@pytest.mark.backend_matrix
+def test_planted_files_patch_multidense(repo):
+    files = planted_files(repo, resolve(repo, "HEAD"), {1: 2.5})
+    assert "slowed_call(MultiDense.call, {1: 2.5})" in files["multidense_impl/layers.py"]
+    assert "def slowed_call" in files["multidense_impl/_planted_slowdown.py"]
+
+
+@pytest.mark.backend_matrix
+def test_the_planted_slowdown_is_numerically_inert_and_keeps_gradients():
+    seeds = [7, 17]
+    layer = MultiDense(4, seeds, is_first_layer=True, activation="tanh")
+    slowed_class = type("SlowedMultiDense", (MultiDense,), {"call": slowed_call(MultiDense.call, {2: 3.0})})
+    slowed = slowed_class(4, seeds, is_first_layer=True, activation="tanh")
+    inputs = keras.random.normal((1, 30, 2), seed=3)
+    expected = keras.ops.convert_to_numpy(layer(inputs))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(slowed(inputs)), expected)
+    untouched = type("Other", (MultiDense,), {"call": slowed_call(MultiDense.call, {5: 3.0})})
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(untouched(4, seeds, is_first_layer=True, activation="tanh")(inputs)),
+        expected)
+
+
+def test_the_cli_rejects_bad_input_with_exit_2(repo, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    assert compare.main(["--base", "no-such-branch", "--json", str(tmp_path / "c.json")]) == compare.FAILURE
+    assert "--base" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        compare.main(["--rounds", "0"])
+    assert exit_info.value.code == compare.FAILURE
+    foreign = tmp_path / "mine.json"
+    foreign.write_text('{"my": "data"}')
+    assert compare.main(["--base", "HEAD", "--json", str(foreign)]) == compare.FAILURE
+    assert foreign.read_text() == '{"my": "data"}'
+
+
+def test_workers_time_both_commits_and_a_broken_commit_is_named(repo, tmp_path):
+    """The real protocol, at the smallest size: one case, two blocks."""
+    head = resolve(repo, "HEAD")
+    broken = plant(repo, head, {"harness/registry.py": "raise ImportError('planted breakage')\n"}, "broken")
+    cases = [Case("train_step", "reference", 1)]
+    sources = {"base": export(repo, head, tmp_path / "c"), "head": export(repo, head, tmp_path / "c")}
+    blocks = measure(sources, cases, rounds=1, blocks=2, steps=1)
+    assert [len(blocks.medians[label][cases[0].name]) for label in ("base", "head")] == [2, 2]
+    assert all(value > 0 for value in blocks.medians["head"][cases[0].name])
+    with pytest.raises(WorkerError, match="broken-side.*planted breakage"):
+        measure({"base": sources["base"], "broken-side": export(repo, broken, tmp_path / "c")}, cases,
+                rounds=1, blocks=1, steps=1)
+
+
+@pytest.mark.backend_matrix
+def test_error_rates_come_from_the_power_table(tmp_path):
+    table = tmp_path / "power.json"
+    table.write_text(json.dumps({"schema": "multireplica-harness/timing-power/1", "machine": "m",
+                                 "started": "t", "summary": [
+                                     {"label": "A/A whole comparison exits 0", "flags": 19, "comparisons": 20,
+                                      "rate": 0.95, "goal_text": ">= 95%", "met": True}]}))
+    lines = error_rates_lines(load_power(table))
+    assert "19/20 = 95.0%" in lines[1] and "met" in lines[1]
+    table.write_text("{not json")
+    with pytest.raises(PowerTableError, match=str(table)):
+        load_power(table)

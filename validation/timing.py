@@ -1,0 +1,116 @@
+"""The timing verdict: one rule for every "faster", "slower" and "no detectable change" the harness prints.
+
+A timing comparison is a ratio numerator / denominator of times (new / old for a regression, reference /
+fused for a speedup). The rule works on log ratios:
+
+* paired units (blocks measured side by side in time, see ``benchmarks.interleaved``): the per-block
+  log ratios, summarised by their 10 % trimmed mean;
+* unpaired samples (two asv runs): the log of the ratio of the medians.
+
+The interval is a 99 % bootstrap percentile interval (``scipy.stats.bootstrap``, resampling the
+paired units, or each side). A change is declared only when both hold: the interval excludes 1
+(significant) and the ratio is at least ``MIN_EFFECT`` away from 1 (relevant). The minimum effect is
+what keeps process-level effects that no interval sees (each worker process has its own memory
+layout) from being called a change; its false-alarm and detection rates are measured by
+``python -m validation.timing_power`` on the real pipeline.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+CONFIDENCE = 0.99
+MIN_EFFECT = 1.05  # a change must be at least 5 % (ratio >= 1.05 or <= 1 / 1.05) and significant
+TRIM = 0.1  # trimmed-mean proportion cut from each end of the paired log ratios
+RESAMPLES = 2000
+MIN_UNITS = 10  # fewer paired blocks: no verdict ("not comparable"); a bootstrap of a few is overconfident
+MIN_SAMPLES = 6  # fewer unpaired samples a side: no verdict (asv's own test needs 6 a side too)
+
+SLOWER, FASTER, NO_CHANGE, NOT_COMPARABLE = "slower", "faster", "no detectable change", "not comparable"
+
+RULE_DESCRIPTION = (
+    f"a change is declared only when the {CONFIDENCE:.0%} bootstrap interval of the time ratio excludes 1 "
+    f"and the ratio is at least {MIN_EFFECT:.2f} (slower) or at most 1/{MIN_EFFECT:.2f} (faster); "
+    f"paired blocks: {TRIM:.0%}-trimmed mean of the per-block log ratios; unpaired samples: ratio of "
+    f"medians"
+)
+
+
+@dataclass(frozen=True)
+class TimingVerdict:
+    """numerator / denominator of times, its interval, and the verdict for the numerator."""
+
+    ratio: float | None
+    low: float | None
+    high: float | None
+    verdict: str
+    units: int
+    method: str  # "paired blocks" or "unpaired samples"
+
+    @property
+    def significant(self):
+        return self.verdict in (SLOWER, FASTER)
+
+    @property
+    def comparable(self):
+        return self.verdict != NOT_COMPARABLE
+
+
+def verdict_of(log_ratio, log_low, log_high, min_effect=MIN_EFFECT):
+    """SLOWER / FASTER / NO_CHANGE from a log ratio and its interval."""
+    threshold = math.log(min_effect)
+    if log_low > 0 and log_ratio >= threshold:
+        return SLOWER
+    if log_high < 0 and log_ratio <= -threshold:
+        return FASTER
+    return NO_CHANGE
+
+
+def _trimmed_mean(values, axis=-1):
+    return stats.trim_mean(values, TRIM, axis=axis)
+
+
+def judge_paired(log_ratios, min_effect=MIN_EFFECT, seed=0):
+    """The verdict on paired units: ``log_ratios[i] = log(numerator_i / denominator_i)``."""
+    values = np.asarray(log_ratios, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"log_ratios must be one-dimensional, got shape {values.shape}")
+    values = values[np.isfinite(values)]
+    if values.size < MIN_UNITS:
+        return TimingVerdict(None, None, None, NOT_COMPARABLE, int(values.size), "paired blocks")
+    estimate = float(_trimmed_mean(values))
+    if np.all(values == values[0]):
+        low = high = estimate
+    else:
+        interval = stats.bootstrap((values,), _trimmed_mean, confidence_level=CONFIDENCE,
+                                   n_resamples=RESAMPLES, method="percentile", random_state=seed,
+                                   vectorized=True).confidence_interval
+        low, high = float(interval.low), float(interval.high)
+    return TimingVerdict(math.exp(estimate), math.exp(low), math.exp(high),
+                         verdict_of(estimate, low, high, min_effect), int(values.size), "paired blocks")
+
+
+def _log_median_ratio(numerator, denominator, axis=-1):
+    return np.log(np.median(numerator, axis=axis)) - np.log(np.median(denominator, axis=axis))
+
+
+def judge_unpaired(numerator, denominator, min_effect=MIN_EFFECT, seed=0):
+    """The verdict on two independent sets of positive samples (e.g. two asv runs)."""
+    a, b = (np.asarray(s, dtype=float) for s in (numerator, denominator))
+    if min(a.size, b.size) < MIN_SAMPLES:
+        ratio = float(np.median(a) / np.median(b)) if a.size and b.size else None
+        return TimingVerdict(ratio, None, None, NOT_COMPARABLE, int(min(a.size, b.size)), "unpaired samples")
+    if np.any(a <= 0) or np.any(b <= 0):
+        raise ValueError("timing samples must be positive")
+    estimate = float(_log_median_ratio(a, b))
+    interval = stats.bootstrap((a, b), _log_median_ratio, confidence_level=CONFIDENCE,
+                               n_resamples=RESAMPLES, method="percentile", random_state=seed,
+                               vectorized=True).confidence_interval
+    low, high = float(interval.low), float(interval.high)
+    if not (math.isfinite(low) and math.isfinite(high)):  # constant samples: no spread to resample
+        low = high = estimate
+    return TimingVerdict(math.exp(estimate), math.exp(low), math.exp(high),
+                         verdict_of(estimate, low, high, min_effect), int(min(a.size, b.size)),
+                         "unpaired samples")
