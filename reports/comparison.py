@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from harness.registry import REFERENCE
 from reports.statistics import compare, is_regression
+from validation.timing import FASTER, SLOWER
 
 IMPLEMENTATION_PARAM = "implementation"
+FUSED_VERDICTS = {SLOWER: "fused faster", FASTER: "fused slower"}  # the reference slower = fused faster
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,11 @@ class FusedVsReference:
     @property
     def other_params(self):
         return without_implementation(self.fused.params)
+
+    @property
+    def verdict(self):
+        """The timing rule's verdict on reference / fused, said of the fused implementation."""
+        return FUSED_VERDICTS.get(self.comparison.verdict, self.comparison.note)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def timing_rates(power_path=None):
     return {"available": True, "source": power["path"], "machine": power.get("machine"),
             "started": power.get("started"), "speedup_aa": _rate(rows, "speedup_aa"),
             "aa_per_benchmark": _rate(rows, "aa_per_benchmark"), "aa_exit_zero": _rate(rows, "aa_exit_zero"),
-            "detections": [d for d in detections if d]}
+            "detections": [d for d in detections if d], "rows": power.get("summary", []),
+            "design": power.get("design", ""), "method": power.get("method", "")}
 
 
 def validation_rates(power):

@@ -17,7 +17,13 @@ import numpy as np
 
 from harness.registry import REFERENCE, implementation_names
 from validation.timing import FASTER, SLOWER, judge_paired
-from validation.timing_method import DEFAULT_BLOCKS, DEFAULT_REPLICAS, DEFAULT_STEPS, comparison_cases
+from validation.timing_method import (
+    DEFAULT_BLOCKS,
+    DEFAULT_REPLICAS,
+    DEFAULT_ROUNDS,
+    DEFAULT_STEPS,
+    comparison_cases,
+)
 
 RESULT = Path("results/timing/speedup.json")
 SCHEMA = "multireplica-harness/timing-speedup/1"
@@ -33,9 +39,11 @@ def speedup_rows(blocks, label, selected=None):
             continue
         reference = f"{case.suite}({REFERENCE}, R={case.replicas})"
         times = {name: np.asarray(blocks.medians[label][name]) for name in (reference, case.name)}
+        rounds = np.asarray(blocks.rounds)
         if selected is not None:
             times = {name: values[selected] for name, values in times.items()}
-        verdict = judge_paired(np.log(times[case.name]) - np.log(times[reference]))
+            rounds = rounds[selected]
+        verdict = judge_paired(np.log(times[case.name]) - np.log(times[reference]), rounds)
         rows.append({"suite": case.suite, "replicas": case.replicas, "candidate": case.implementation,
                      "reference_ms": 1e3 * float(np.median(times[reference])),
                      "candidate_ms": 1e3 * float(np.median(times[case.name])),
@@ -50,12 +58,13 @@ def speedup_rows(blocks, label, selected=None):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m validation.speedup", description=__doc__.splitlines()[0])
     p.add_argument("--replicas", type=int, nargs="+", default=list(DEFAULT_REPLICAS))
+    p.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="fresh workers (default %(default)s)")
     p.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS)
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     p.add_argument("--json", type=Path, default=RESULT)
     args = p.parse_args(argv)
-    if min(args.replicas) < 1 or args.blocks < 1 or args.steps < 1:
-        p.error("--replicas, --blocks and --steps must be >= 1")
+    if min(args.replicas) < 1 or min(args.rounds, args.blocks, args.steps) < 1:
+        p.error("--replicas, --rounds, --blocks and --steps must be >= 1")
     from benchmarks.interleaved import WorkerError, measure
     from validation.results import check_writable, write_json
     from validation.timing_rates import error_rates_lines
@@ -67,7 +76,8 @@ def main(argv=None):
     start, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     cases = comparison_cases(("train_step",), args.replicas, implementation_names())
     try:
-        blocks = measure({"tree": Path.cwd()}, cases, rounds=1, blocks=args.blocks, steps=args.steps)
+        blocks = measure({"tree": Path.cwd()}, cases, rounds=args.rounds, blocks=args.blocks,
+                         steps=args.steps)
     except WorkerError as error:
         print(f"FAILURE: {error}", file=sys.stderr)
         return 2

@@ -60,7 +60,8 @@ def judge_comparison(blocks, base, head, method=METHOD, selected=None):
     rows = []
     for case in blocks.cases:
         control = control_of(case, blocks.cases) if method == "controlled" else None
-        verdict = judge_paired(block_log_ratios(blocks, base, head, case.name, control, selected))
+        rounds = np.asarray(blocks.rounds) if selected is None else np.asarray(blocks.rounds)[selected]
+        verdict = judge_paired(block_log_ratios(blocks, base, head, case.name, control, selected), rounds)
         base_values, head_values = (np.asarray(blocks.medians[label][case.name]) for label in (base, head))
         if selected is not None:
             base_values, head_values = base_values[selected], head_values[selected]

@@ -139,11 +139,13 @@ def _without_twin(blocks, cases):
 
 
 def speedup_aa(blocks):
-    """The reference against its twin (identical code) inside each worker and round: speedup A/A pairs."""
+    """The reference against its twin (identical code) inside each worker, two rounds at a time as
+    ``python -m validation.speedup`` measures: the speedup A/A pairs."""
     rounds = np.asarray(blocks.rounds)
-    return [{**row, "worker": label, "round": index}
-            for label in blocks.labels for index in sorted(set(rounds.tolist()))
-            for row in speedup_rows(blocks, label, rounds == index) if row["candidate"] == TWIN]
+    pairs = list(itertools.combinations(sorted(set(rounds.tolist())), 2))
+    return [{**row, "worker": label, "rounds": list(pair)}
+            for label in blocks.labels for pair in pairs
+            for row in speedup_rows(blocks, label, np.isin(rounds, pair)) if row["candidate"] == TWIN]
 
 
 def summarise(rows, exit_zero, comparisons, speedups, method):
@@ -196,7 +198,7 @@ def study(args):
                "design": (f"{args.rounds} recorded rounds x {args.blocks} blocks x {args.steps} steps, one "
                           f"worker per commit (base, A/A, x1.25, x1.10) interleaved; {comparisons} "
                           f"comparisons = every pair of rounds (what `make compare` runs: 2 rounds); "
-                          f"speedup A/A: {len(speedups)} pairs (one worker-round each, one R)"),
+                          f"speedup A/A: {len(speedups)} pairs (two rounds of one worker at one R each)"),
                "commits": commits, "work": work, "rows": rows,
                "exit_zero": exit_zero, "comparisons": comparisons, "speedup_aa": speedups,
                "summary": summarise(rows, exit_zero, comparisons, speedups, METHOD),

@@ -110,3 +110,24 @@ def test_bad_input_names_the_problem():
 def test_interval_brackets_the_ratio():
     verdict = judge_paired(np.random.default_rng(0).normal(math.log(1.3), 0.1, 60))
     assert verdict.low < verdict.ratio < verdict.high and verdict.ratio == pytest.approx(1.3, rel=0.05)
+
+
+def test_an_offset_kept_by_one_round_widens_the_interval_instead_of_passing_for_a_change():
+    """One round's worker (process, model instances) runs 16 % slow all its life; the other does not."""
+    rng = np.random.default_rng(4)
+    values = np.concatenate([rng.normal(math.log(1.16), 0.05, 40), rng.normal(0.0, 0.05, 40)])
+    rounds = np.repeat([0, 1], 40)
+    assert judge_paired(values).verdict == SLOWER  # blocks taken as independent: a false alarm
+    verdict = judge_paired(values, rounds)
+    assert verdict.verdict == NO_CHANGE and verdict.low < 1.0 < 1.16 < verdict.high * 1.02
+
+
+def test_rounds_that_agree_keep_a_real_change():
+    rng = np.random.default_rng(5)
+    values = rng.normal(math.log(1.25), 0.05, 80)
+    assert judge_paired(values, np.repeat([0, 1], 40)).verdict == SLOWER
+
+
+def test_groups_must_match_the_units():
+    with pytest.raises(ValueError, match="groups"):
+        judge_paired(np.zeros(20), np.zeros(19))

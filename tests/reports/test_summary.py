@@ -1,0 +1,86 @@
+"""The summary box: the answer first, each answer with its measured error rate."""
+
+import json
+
+import pytest
+
+from reports.build import render
+from reports.errors import ReportInputError
+from reports.summary import COMPARE_SCHEMA, SPEEDUP_SCHEMA, summary_context
+from validation.timing_rates import SCHEMA as POWER_SCHEMA
+
+VALIDATION = {"passed": False, "checks": [{"verdict": "pass"}, {"verdict": "fail"}, {"verdict": "pass"}]}
+POWER = {"null_runs": 200, "rows": [
+    {"check": "dropout.binomial", "defect": None, "kind": "false_alarm", "runs": 200, "failures": 1,
+     "rate": 0.005, "goal": 0.01, "met": True},
+    {"check": "training.clipnorm", "defect": "clipnorm_coupling", "kind": "detection", "runs": 200,
+     "failures": 197, "rate": 0.985, "goal": 0.99, "met": False}]}
+ASV = {"machines": [{"name": "cpu-ci", "commit": "b" * 40, "previous_commit": "a" * 40,
+                     "regressions": [object()], "steps_compared": 12}]}
+
+
+def rate(name, label, flags, comparisons, goal_text="<= 1%", met=True):
+    return {"name": name, "label": label, "flags": flags, "comparisons": comparisons,
+            "rate": flags / comparisons, "goal_text": goal_text, "met": met}
+
+
+@pytest.fixture
+def timing_files(tmp_path):
+    speedup = {"schema": SPEEDUP_SCHEMA, "started": "2026-11-23T15:00:00Z", "seconds": 61.0, "rows": [
+        {"suite": "train_step", "replicas": 10, "candidate": "multidense", "speedup": 1.37, "low": 1.31,
+         "high": 1.44, "verdict": "fused faster"},
+        {"suite": "train_step", "replicas": 1, "candidate": "multidense", "speedup": 1.01, "low": 0.97,
+         "high": 1.05, "verdict": "no detectable difference"}]}
+    compared = {"schema": COMPARE_SCHEMA, "base": "a" * 40, "head": "c" * 40, "base_name": "main",
+                "head_name": "HEAD", "rows": [{"benchmark": "train_step(multidense, R=1)", "ratio": 1.27,
+                                                "verdict": "slower"}]}
+    power = {"schema": POWER_SCHEMA, "machine": "box", "started": "2026-11-23", "summary": [
+        rate("aa_per_benchmark", "A/A false alarms", 0, 28),
+        rate("aa_exit_zero", "A/A exits 0", 28, 28, ">= 95%"),
+        rate("slow_1.25:train_step(multidense, R=1)", "planted x1.25 detected R=1", 28, 28, ">= 95%"),
+        rate("speedup_aa", "speedup A/A not significant", 64, 64, ">= 99%")]}
+    paths = {}
+    for name, data in (("speedup", speedup), ("compare", compared), ("power", power)):
+        paths[name] = tmp_path / f"{name}.json"
+        paths[name].write_text(json.dumps(data))
+    return paths
+
+
+def context(tmp_path, files):
+    return summary_context(tmp_path, ASV, VALIDATION, POWER, files.get("speedup", tmp_path / "none"),
+                           files.get("compare", tmp_path / "none"), files.get("power", tmp_path / "none"))
+
+
+def test_the_box_states_each_answer_with_its_error_rate(tmp_path, timing_files):
+    html = render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
+    assert "R = 10: reference / multidense =\n  <strong>1.37</strong> (99% interval 1.31 – 1.44)" in html
+    assert "fused faster" in html and "no detectable difference" in html
+    assert "not significant in 64/64 (100.0%, goal &gt;= 99%)" in html
+    assert "1 regression</span> in 12 measurements" in html
+    assert "1 slower" in html and "train_step(multidense, R=1) x1.27" in html
+    assert "exits 0 in 28/28" in html and "planted x1.25 detected R=1: 28/28" in html
+    assert "failed</span>: 2/3 checks" in html
+    assert "worst false-alarm rate 1/200 (dropout.binomial)" in html
+    assert "worst detection rate 197/200 (training.clipnorm, clipnorm_coupling)" in html
+    assert "(some goals missed)" in html
+    assert 'id="timing-power"' in html and html.count("<tr><td>A/A") == 2
+
+
+def test_without_measurements_the_box_says_how_to_make_them(tmp_path, monkeypatch):
+    monkeypatch.setattr("validation.timing_rates.COMMITTED", tmp_path / "absent.json")
+    monkeypatch.chdir(tmp_path)
+    html = render({"summary": summary_context(tmp_path, {"machines": []}, VALIDATION, None)}, "summary.html.j2")
+    assert 'id="no-speedup"' in html and "make timing-power" in html and "make power" in html
+    assert "run <code>make compare BASE=main</code>" in html
+
+
+@pytest.mark.parametrize("name", ["speedup", "compare", "power"])
+def test_a_corrupt_timing_file_is_an_error_naming_it(tmp_path, timing_files, name):
+    timing_files[name].write_text('{"schema": "something else", "rows": []}')
+    with pytest.raises(ReportInputError, match=str(timing_files[name])):
+        context(tmp_path, timing_files)
+
+
+def test_the_page_opens_with_the_summary(built_report):
+    html = (built_report / "index.html").read_text()
+    assert html.index('id="summary"') < html.index('id="performance"') < html.index('id="validation"')
