@@ -1,34 +1,43 @@
 """The GPU suite at R = 100: the fit-step benchmarks again, skipped (never failed) without a GPU,
-plus the GPU's peak memory from the backend's own statistics."""
+plus the device's peak memory from the backend's own statistics.
+
+``MRH_GPU_REHEARSAL=1`` rehearses the suite wherever the backend runs (the CPU in CI) at
+R = ``device.REHEARSAL_REPLICAS``, the ``replicas`` parameter saying so. Where the device keeps no memory
+statistics (JAX's CPU device, TensorFlow's CPU, torch without CUDA) the peak memory is NaN, which asv
+records as skipped, and the reason is printed: never a made-up number.
+"""
+
+import math
+import sys
 
 from benchmarks import bench_fit
 from benchmarks.cases import warm_fit_case
 from benchmarks.common import Benchmark
-from benchmarks.device import require_gpu, skip_without_gpu, synchronize
-from benchmarks.profiles import GPU_REPLICAS
+from benchmarks.device import (
+    NoMemoryStatistics,
+    gpu_suite_replicas,
+    peak_memory_bytes,
+    require_gpu,
+    skip_without_gpu,
+    synchronize,
+)
 from harness.registry import implementation_names
 
+REPLICAS = gpu_suite_replicas()
 
-def gpu_peak_bytes():
-    """Peak GPU memory in bytes, from the Keras backend's allocator statistics."""
-    import keras
 
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.config.experimental.get_memory_info("GPU:0")["peak"]
-    if backend == "jax":
-        import jax
-
-        return jax.devices("gpu")[0].memory_stats()["peak_bytes_in_use"]
-    import torch
-
-    return torch.cuda.max_memory_allocated()
+def measured_peak_bytes(backend=None):
+    """The device's peak memory in bytes; NaN (asv: skipped) with the reason on stderr where the
+    device keeps no statistics."""
+    try:
+        return peak_memory_bytes(backend)
+    except NoMemoryStatistics as reason:
+        print(f"track_gpu_peak_memory: not measured: {reason}", file=sys.stderr)
+        return math.nan
 
 
 class GpuTrainStep(bench_fit.TrainStep):
-    params = [implementation_names(), [GPU_REPLICAS], ["off", "nnpdf"]]
+    params = [implementation_names(), [REPLICAS], ["off", "nnpdf"]]
 
     def setup(self, implementation, replicas, clipnorm):
         require_gpu()
@@ -38,7 +47,7 @@ class GpuTrainStep(bench_fit.TrainStep):
 
 
 class GpuFirstStep(bench_fit.FirstStep):
-    params = [implementation_names(), [GPU_REPLICAS]]
+    params = [implementation_names(), [REPLICAS]]
 
     def setup(self, implementation, replicas):
         require_gpu()
@@ -48,7 +57,7 @@ class GpuFirstStep(bench_fit.FirstStep):
 
 
 class GpuNetworkForward(bench_fit.NetworkForward):
-    params = [implementation_names(), [GPU_REPLICAS]]
+    params = [implementation_names(), [REPLICAS]]
 
     def setup(self, implementation, replicas):
         require_gpu()
@@ -58,10 +67,10 @@ class GpuNetworkForward(bench_fit.NetworkForward):
 
 
 class GpuPeakMemory(Benchmark):
-    """Peak GPU memory (bytes) of building, tracing and running train steps; every asv benchmark
+    """Peak device memory (bytes) of building, tracing and running train steps; every asv benchmark
     runs in a fresh process, so the peak is this benchmark's own (JAX cannot reset it)."""
 
-    params = [implementation_names(), [GPU_REPLICAS]]
+    params = [implementation_names(), [REPLICAS]]
     unit = "bytes"
 
     def setup(self, implementation, replicas):
@@ -70,4 +79,4 @@ class GpuPeakMemory(Benchmark):
     @skip_without_gpu
     def track_gpu_peak_memory(self, implementation, replicas):
         synchronize(warm_fit_case(implementation, replicas).step())
-        return gpu_peak_bytes()
+        return measured_peak_bytes()

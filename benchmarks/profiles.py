@@ -30,23 +30,29 @@ class Profile:
     rounds: int
     sweep_steps: int  # train steps timed per point of the sweep
     timeout: float
+    whole_fit_replicas: tuple  # whole fit on the CPU (bench_whole_fit.WholeFit)
+    whole_fit_steps: int  # fit steps K of a whole fit (early stopping off)
+    whole_fit_repeat: int  # whole fits (samples) per parameter set, each in full
 
 
 PROFILES = {
     "quick": Profile("quick", replicas=(1, 10), secondary_replicas=(1, 10), first_step_replicas=(1, 10),
                      peakmem_replicas=(1,),
                      sweep_replicas=(1, 2, 5, 10), gpu_sweep_extra=(), clipnorms=("off",),
-                     repeat=(6, 10, 2.0), first_step_repeat=1, rounds=1, sweep_steps=5, timeout=120),
+                     repeat=(6, 10, 2.0), first_step_repeat=1, rounds=1, sweep_steps=5, timeout=120,
+                     whole_fit_replicas=(1,), whole_fit_steps=20, whole_fit_repeat=2),
     "regular": Profile("regular", replicas=(1, 10, 100), secondary_replicas=(1, 100),
                        first_step_replicas=(100,), peakmem_replicas=(10,),
                        sweep_replicas=(1, 2, 5, 10, 20),
                        gpu_sweep_extra=(), clipnorms=("off",), repeat=(6, 12, 2.0),
-                       first_step_repeat=1, rounds=1, sweep_steps=10, timeout=300),
+                       first_step_repeat=1, rounds=1, sweep_steps=10, timeout=300,
+                       whole_fit_replicas=(1, 10), whole_fit_steps=100, whole_fit_repeat=3),
     "full": Profile("full", replicas=(1, 10, 100), secondary_replicas=(1, 10, 100),
                     first_step_replicas=(1, 10, 100),
                     peakmem_replicas=(1, 10, 100), sweep_replicas=(1, 2, 5, 10, 20, 50, 100, 200),
                     gpu_sweep_extra=(500, 1000), clipnorms=("off", "nnpdf"), repeat=(10, 50, 20.0),
-                    first_step_repeat=3, rounds=2, sweep_steps=20, timeout=3600),
+                    first_step_repeat=3, rounds=2, sweep_steps=20, timeout=3600,
+                    whole_fit_replicas=(1, 10, 100), whole_fit_steps=200, whole_fit_repeat=3),
 }
 
 

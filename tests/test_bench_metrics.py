@@ -139,3 +139,98 @@ def test_ci_results_exit_status(tmp_path):
     bad.write_text(json.dumps(asv_results({"b.time_x": [[None], [], "v", 0, 1.0]})))
     assert main([str(good)]) == 0
     assert main([str(good), str(bad)]) == 1
+
+
+# The GPU rehearsal switch (MRH_GPU_REHEARSAL) and the device memory statistics.
+
+
+def test_the_rehearsal_switch_is_1_or_off_and_names_its_variable():
+    assert device.gpu_rehearsal({}) is False
+    assert device.gpu_rehearsal({device.REHEARSAL_VARIABLE: "0"}) is False
+    assert device.gpu_rehearsal({device.REHEARSAL_VARIABLE: "1"}) is True
+    with pytest.raises(ValueError, match=device.REHEARSAL_VARIABLE):
+        device.gpu_rehearsal({device.REHEARSAL_VARIABLE: "yes"})
+
+
+def test_without_gpu_the_gpu_benchmarks_skip_unless_rehearsed(monkeypatch):
+    pytest.importorskip("asv_runner")
+    monkeypatch.setattr(device, "gpu_available", lambda backend=None: False)
+
+    def benchmark():
+        return "ran"
+
+    monkeypatch.delenv(device.REHEARSAL_VARIABLE, raising=False)
+    assert getattr(device.skip_without_gpu(benchmark), "skip_benchmark", False)
+    with pytest.raises(NotImplementedError, match=device.REHEARSAL_VARIABLE):
+        device.require_gpu()
+    monkeypatch.setenv(device.REHEARSAL_VARIABLE, "1")
+    assert device.skip_without_gpu(benchmark) is benchmark
+    device.require_gpu()
+
+
+def test_the_gpu_suite_states_its_rehearsal_size_in_its_params(monkeypatch):
+    import importlib
+
+    from benchmarks import bench_gpu
+
+    suites = [bench_gpu.GpuTrainStep, bench_gpu.GpuFirstStep, bench_gpu.GpuNetworkForward,
+              bench_gpu.GpuPeakMemory]
+    try:
+        monkeypatch.setenv(device.REHEARSAL_VARIABLE, "1")
+        bench_gpu = importlib.reload(bench_gpu)
+        suites = [getattr(bench_gpu, suite.__name__) for suite in suites]
+        assert [suite.params[1] for suite in suites] == [[device.REHEARSAL_REPLICAS]] * 4
+        assert 1 < device.REHEARSAL_REPLICAS < profiles.GPU_REPLICAS
+        monkeypatch.delenv(device.REHEARSAL_VARIABLE)
+        bench_gpu = importlib.reload(bench_gpu)
+        suites = [getattr(bench_gpu, suite.__name__) for suite in suites]
+        assert [suite.params[1] for suite in suites] == [[profiles.GPU_REPLICAS]] * 4
+    finally:
+        monkeypatch.delenv(device.REHEARSAL_VARIABLE, raising=False)
+        importlib.reload(bench_gpu)
+
+
+def test_jax_cpu_reports_no_peak_memory_and_the_benchmark_says_so(capsys):
+    jax = pytest.importorskip("jax")
+    if jax.devices()[0].platform != "cpu":
+        pytest.skip("the default JAX device is not the CPU")
+    with pytest.raises(device.NoMemoryStatistics, match=r"memory_stats\(\) gave None"):
+        device.peak_memory_bytes("jax")
+    from benchmarks.bench_gpu import measured_peak_bytes
+
+    assert math.isnan(measured_peak_bytes("jax"))
+    assert "not measured: JAX device" in capsys.readouterr().err
+
+
+def test_tensorflow_and_torch_on_cpu_report_no_peak_memory():
+    tf = pytest.importorskip("tensorflow")
+    if not tf.config.list_physical_devices("GPU"):
+        with pytest.raises(device.NoMemoryStatistics, match="CPU:0"):
+            device.peak_memory_bytes("tensorflow")
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():  # torch.cuda.max_memory_allocated() would say 0
+        with pytest.raises(device.NoMemoryStatistics, match="without CUDA"):
+            device.peak_memory_bytes("torch")
+
+
+class FakeDevice:
+    platform = "gpu"
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    def memory_stats(self):
+        return self.stats
+
+
+def test_peak_memory_reads_the_allocators_peak(monkeypatch):
+    jax = pytest.importorskip("jax")
+    gpu = FakeDevice({"peak_bytes_in_use": 123, "bytes_in_use": 7})
+    monkeypatch.setattr(jax, "devices", lambda *a: [gpu])
+    assert device.peak_memory_bytes("jax") == 123
+    monkeypatch.setattr(jax, "devices", lambda *a: [FakeDevice({"bytes_in_use": 7})])
+    with pytest.raises(device.NoMemoryStatistics, match="no peak memory"):
+        device.peak_memory_bytes("jax")
+    tf = pytest.importorskip("tensorflow")
+    monkeypatch.setattr(tf.config.experimental, "get_memory_info", lambda name: {"current": 1, "peak": 77})
+    assert device.peak_memory_bytes("tensorflow") == 77
