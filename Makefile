@@ -11,7 +11,7 @@ REPORT_PROFILE ?= quick
 TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_CPP_MIN_LOG_LEVEL
 
-.PHONY: install lint test asv-check asv-regular perf equivalence validation power report clean
+.PHONY: compare timing-power grid install lint test asv-check asv-regular perf equivalence validation power report clean
 
 install: $(STAMP)
 
@@ -37,6 +37,17 @@ test: lint
 asv-check: install
 	PYTHON=$(PY) benchmarks/ci_check.sh
 
+# The GPU suites rehearsed on the CPU (MRH_GPU_REHEARSAL=1: R = 2, asv --quick, the fused
+# implementation's parameter sets) with jax and tensorflow; fails on any errored or skipped GPU
+# benchmark (see docs/gpu-runner.md).
+.PHONY: asv-gpu-rehearsal
+asv-gpu-rehearsal: install
+	@set -e; for backend in jax tensorflow; do \
+		echo "== GPU suites rehearsed on the CPU with KERAS_BACKEND=$$backend"; \
+		KERAS_BACKEND=$$backend MRH_GPU_REHEARSAL=1 ASV_BENCH="^bench_gpu\..*\('multidense'" ASV_QUICK=1 \
+			ASV_MACHINE=gpu-rehearsal-$$backend PYTHON=$(PY) benchmarks/ci_check.sh; \
+	done
+
 # The default (regular) asv run on HEAD in $(VENV), results under .asv/results (~5 min on 2 cores).
 asv-regular: install
 	$(PY) -m asv machine --yes >/dev/null
@@ -53,8 +64,23 @@ equivalence: install
 		KERAS_BACKEND=$$backend $(PY) -m harness.equivalence --replicas 100 2>/dev/null; \
 	done
 
+# The whole perf grid (backend x suite x R, reference / fused, fraction of floor) -> results/perf/grid.json
+grid: install
+	$(PY) -m benchmarks.grid
+
 validation: install
 	$(PY) -m validation --quick
+
+# Fit-level equivalence: whole fits compared as ensembles (FIT_MODE=--full: R = 100, 1500-point grid).
+.PHONY: fit fit-power
+FIT_MODE ?= --quick
+fit: install
+	$(PY) -m validation --fit $(FIT_MODE)
+
+# Fit-level false alarms and planted-defect detection (reduced size; long: see docs/validation.md).
+FIT_POWER_RUNS ?= 300
+fit-power: install
+	$(PY) -m validation --fit-power --fit-power-runs $(FIT_POWER_RUNS)
 
 power: install
 	$(PY) -m validation --power
@@ -66,6 +92,10 @@ report: install
 	@status=0; $(PY) -m validation --quick || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo "== [2/4] validation power (null seeds and planted defects, about 3 min) -> results/validation/power.json"
 	$(PY) -m validation --power
+	@echo "== speedup: fused vs reference interleaved in one process (about 1 min) -> results/timing/speedup.json"
+	$(PY) -m validation.speedup
+	@echo "== fit-level validation (quick: R = 20, 150-point grid; CPU ~65 s) -> results/validation/fit.json"
+	@status=0; $(PY) -m validation --fit || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo "== [3/4] asv run of HEAD (profile $(REPORT_PROFILE), in $(VENV)) -> .asv/results"
 	@$(PY) -m asv machine --yes >/dev/null
 	MRH_BENCH_PROFILE=$(REPORT_PROFILE) $(PY) -m asv run --python=same --record-samples \
@@ -73,5 +103,16 @@ report: install
 	@echo "== [4/4] asv publish and the report page -> reports/html/"
 	$(PY) -m reports
 
+# Is HEAD slower than BASE? One warm worker per commit, interleaved blocks, a verdict per benchmark with
+# its interval and measured error rates. Exit 0 no regression, 1 regression, 2 failure (docs/benchmarks.md).
+BASE ?= main
+HEAD ?= HEAD
+compare: install
+	$(PY) -m validation.compare --base $(BASE) --head $(HEAD)
+
+# The timing power table: A/A and planted 1.25x / 1.10x slowdowns through the real pipeline (~30 min).
+timing-power: install
+	$(PY) -m validation.timing_power
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .compare

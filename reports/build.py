@@ -13,6 +13,9 @@ import jinja2
 from reports import asv_site, page
 from reports.asv_config import read_asv_paths
 from reports.asv_results import load_results
+from reports.fit_section import default_paths, fit_context
+from reports.perf_grid import PERF_GRID_FILE, perf_grid_context
+from reports.summary import summary_context
 from reports.validation_results import POWER_FILE, VALIDATION_FILE, load_power, load_validation
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -40,23 +43,27 @@ def build_report(root=".", output=None, validation_path=None, power_path=None, p
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "harness_commit": _head(root),
         "asv": page.asv_context(results, output, paths.repo),
+        "whole_fit": page.whole_fit_context(results, paths.repo),
         "asv_published": asv_published,
         "asv_index": f"{ASV_SUBFOLDER}/index.html",
         "descriptions": page.descriptions(),
+        "perf_grid": perf_grid_context(root / PERF_GRID_FILE),
         **page.validation_context(validation, power, output),
     }
+    context["fit"] = fit_context(*default_paths(root), output)
+    context["summary"] = summary_context(root, context["asv"], validation, power)
     index = output / "index.html"
     index.write_text(render(context))
     progress(f"report written to {index}")
     return index
 
 
-def render(context):
+def render(context, template="report.html.j2"):
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
     environment.filters["number"] = _number
-    return environment.get_template("report.html.j2").render(**context)
+    return environment.get_template(template).render(**context)
 
 
 def _reset(output):

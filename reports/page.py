@@ -4,7 +4,7 @@ import datetime
 import subprocess
 from collections import defaultdict
 
-from reports import plots
+from reports import fit_timing, plots
 from reports.comparison import commit_steps, fused_vs_reference, history, implementation_of
 from reports.statistics import REGRESSION_DESCRIPTION, TEST_DESCRIPTION
 
@@ -117,6 +117,11 @@ def _commit_info(repo, commit, results):
     date = datetime.datetime.fromtimestamp(dates[0] / 1000, datetime.timezone.utc) if dates else None
     return {"hash": commit, "subject": subject, "refs": refs,
             "date": date.strftime("%Y-%m-%d %H:%M UTC") if date else ""}
+
+
+def whole_fit_context(results, repo):
+    """The whole-fit timing table (reports.fit_timing), each commit named by its branch in ``repo``."""
+    return fit_timing.whole_fit_table(results, lambda commit: fit_timing.git_branch_name(repo, commit))
 
 
 def validation_context(validation, power, out_dir):

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from reports.asv_results import read_json
 from reports.errors import ReportInputError
+from validation import compare, speedup
 from validation.timing_rates import PowerTableError, load_power, summary
 
 SPEEDUP_FILE = Path("results/timing/speedup.json")
 COMPARE_FILE = Path("results/timing/compare.json")
-SPEEDUP_SCHEMA = "multireplica-harness/timing-speedup/1"
-COMPARE_SCHEMA = "multireplica-harness/timing-compare/1"
+SPEEDUP_SCHEMA, COMPARE_SCHEMA = speedup.SCHEMA, compare.SCHEMA
 
 
 def load_timing_file(path, schema, fields):

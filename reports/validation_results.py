@@ -4,9 +4,8 @@ from pathlib import Path
 
 from reports.asv_results import read_json
 from reports.errors import ReportInputError
+from validation.results import FIT_POWER_SCHEMA, FIT_SCHEMA, POWER_SCHEMA, VALIDATION_SCHEMA
 
-VALIDATION_SCHEMA = "multireplica-harness/validation/1"
-POWER_SCHEMA = "multireplica-harness/power/1"
 CHECK_FIELDS = ("name", "group", "statistic_name", "statistic", "threshold", "comparison", "verdict")
 CHECK_DEFAULTS = {"parameters": {}, "p_value": None, "seconds": None, "details": {}}
 POWER_ROW_FIELDS = ("check", "kind", "runs", "failures", "rate", "goal", "met")
@@ -65,3 +64,39 @@ def _require_entries(path, name, entries, fields, defaults):
             raise ReportInputError(f"corrupt results file {path}: {name}[{index}] lacks {missing}")
         for field, value in defaults.items():
             entry.setdefault(field, value)
+
+
+
+FIT_FILE = Path("results/validation/fit.json")
+FIT_POWER_FILE = Path("results/validation/fit_power.json")
+FIT_DESIGN_FIELDS = ("x", "distance", "variance_distance", "reference", "candidate")
+FIT_SIDE_FIELDS = ("mean", "sd", "stopping_step", "central_chi2", "training_chi2", "validation_chi2")
+FIT_POWER_ROW_FIELDS = ("candidate", "design", "check", "kind", "runs", "failures", "rate")
+
+
+def load_fit(path):
+    """fit.json (``python -m validation --fit``), or None when missing; corrupt files raise."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    data = _with_schema(path, FIT_SCHEMA)
+    _require(path, data, {"checks": list, "passed": bool, "designs": dict, "settings": dict,
+                          "environment": dict})
+    _require_entries(path, "checks", data["checks"], CHECK_FIELDS, CHECK_DEFAULTS)
+    for name, design in data["designs"].items():
+        _require_entries(path, f"designs.{name}", [design], FIT_DESIGN_FIELDS, {})
+        _require_entries(path, f"designs.{name} sides", [design["reference"], design["candidate"]],
+                         FIT_SIDE_FIELDS, {})
+    return {**VALIDATION_DEFAULTS, **data}
+
+
+def load_fit_power(path):
+    """fit_power.json (``python -m validation --fit-power``), or None when missing; corrupt files raise."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    data = _with_schema(path, FIT_POWER_SCHEMA)
+    _require(path, data, {"rows": list})
+    _require_entries(path, "rows", data["rows"], FIT_POWER_ROW_FIELDS,
+                     {"defect": None, "clipnorm": None, "met": None, "median_central_chi2_shift": None})
+    return {**POWER_DEFAULTS, "note": "", "defect_runs": None, **data}

@@ -2,6 +2,8 @@
 
     python -m validation [--quick | --full] [--backend NAME] [--candidate IMPL] [--json PATH]
     python -m validation --power [--power-runs N]
+    python -m validation --fit [--full] [--candidate IMPL] [--fit-dropout RATE] [--fit-clipnorm C|nnpdf]
+    python -m validation --fit-power [--fit-power-runs N]
 
 Exit status: 0 when every check passes, 1 when any fails, 2 on bad usage.
 """
@@ -33,6 +35,20 @@ def parser():
     p.add_argument("--seed", type=int, default=0, help="run seed of the draws (default 0)")
     p.add_argument("--power-runs", type=int, default=200, help="seeds per power row (default 200)")
     p.add_argument("--power-workers", type=int, default=None, help="processes for --power (default 2)")
+    fit = p.add_argument_group("fit level (see docs/validation.md)")
+    fit.add_argument("--fit", action="store_true",
+                     help="whole fits compared as ensembles (quick: R = 20, 150-point grid; with --full: "
+                          "R = 100, 1500-point grid); writes results/validation/fit.json")
+    fit.add_argument("--fit-power", action="store_true",
+                     help="fit-level false alarms and planted-defect detection; writes fit_power.json")
+    fit.add_argument("--fit-dropout", type=float, default=None,
+                     help="dropout rate of the independent-seeds design (default 0.2)")
+    fit.add_argument("--fit-clipnorm", default=None,
+                     help="clipnorm of every fit: a number, or 'nnpdf' for NNPDF4.0's 6e-6 (default none)")
+    fit.add_argument("--fit-power-runs", type=int, default=300,
+                     help="repetitions of the null rows of --fit-power (default 300)")
+    fit.add_argument("--fit-defect-runs", type=int, default=None,
+                     help="repetitions of the planted-defect rows (default a fifth of --fit-power-runs)")
     return p
 
 
@@ -44,6 +60,10 @@ def main(argv=None):
     if args.seed < 0:
         p.error(f"--seed must be >= 0, got {args.seed}")
     _select_backend(p, args.backend)
+    if args.fit or args.fit_power:
+        from validation.fit_cli import fit_main
+
+        return fit_main(p, args)
     try:
         return _power(args) if args.power else _validate(p, args)
     except FileExistsError as error:

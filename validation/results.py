@@ -10,8 +10,10 @@ from pathlib import Path
 
 VALIDATION_SCHEMA = "multireplica-harness/validation/1"
 POWER_SCHEMA = "multireplica-harness/power/1"
+FIT_SCHEMA = "multireplica-harness/fit/1"
+FIT_POWER_SCHEMA = "multireplica-harness/fit-power/1"
 TEXT_HEADER = "# multireplica-harness validation power table"
-OUR_SCHEMAS = (VALIDATION_SCHEMA, POWER_SCHEMA)
+SCHEMA_NAMESPACE = "multireplica-harness/"  # every result file the harness writes names a schema in it
 
 
 @dataclass
@@ -111,7 +113,7 @@ def _is_ours(path, text_header):
     if text_header is not None:
         return text.startswith(text_header)
     try:
-        return json.loads(text).get("schema") in OUR_SCHEMAS
+        return str(json.loads(text).get("schema", "")).startswith(SCHEMA_NAMESPACE)
     except (ValueError, AttributeError):
         return False
 

@@ -58,3 +58,39 @@ POWER = Settings(mode="power", init_replicas=4, dropout_replicas=6, dropout_pass
                  training_steps=10, record_every=10, perturbed_replica=1)
 
 MODES = {"quick": QUICK, "full": FULL, "power": POWER}
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """Sizes of one fit-level validation (``python -m validation --fit``): R replicas per fit."""
+
+    mode: str
+    replicas: int = 20
+    points: int = 150
+    datasets: int = 5
+    data_per_dataset: int = 20
+    max_steps: int = 300
+    patience: int = 30
+    learning_rate: float = 1e-2  # above NNPDF's 2.6e-3, so that early stopping ends within max_steps
+    dropout_rate: float = 0.2  # the independent-seeds design; the matched design has dropout off
+    clipnorm: float | None = None
+    permutations: int = 1999
+    alpha: float = ALPHA
+
+    @property
+    def workload(self):
+        return FitWorkload(self.replicas, n_points=self.points, n_datasets=self.datasets,
+                           data_per_dataset=self.data_per_dataset)
+
+    def as_json(self):
+        return asdict(self)
+
+
+FIT_QUICK = FitSettings(mode="quick")
+FIT_FULL = FitSettings(mode="full", replicas=100, points=1500, datasets=30, data_per_dataset=67,
+                       max_steps=2000, patience=100)
+# Fit-level power: many fit pairs, so a 60-point grid and at most 100 steps. 16 replicas is about the
+# least at which every test can reach p < ALPHA (2^15 sign flips; Wilcoxon's exact p >= 2 / 2^R, x3).
+FIT_POWER = FitSettings(mode="power", replicas=16, points=60, datasets=3, data_per_dataset=20,
+                        max_steps=100, patience=10)
+FIT_MODES = {"quick": FIT_QUICK, "full": FIT_FULL, "power": FIT_POWER}

@@ -43,6 +43,7 @@ FACTORS = {"slow_1.25": 1.25, "slow_1.10": 1.10}
 PROBE_WORK = 16.0  # sized for a clear signal (about x1.5 or more); the targets scale it down
 FALSE_ALARM_GOAL, EXIT_ZERO_GOAL, DETECTION_GOAL, SPEEDUP_AA_GOAL = 0.01, 0.95, 0.95, 0.99
 RESULT = Path("results/timing/power.json")
+TEXT_HEADER = "# multireplica-harness timing power table"
 
 
 def planted_files(repo, base, work_by_replicas):
@@ -172,7 +173,7 @@ def summarise(rows, exit_zero, comparisons, speedups, method):
 
 
 def text_table(payload):
-    lines = [f"# timing power table: {payload['machine']} {payload['started']}, {payload['seconds']:.0f} s",
+    lines = [f"{TEXT_HEADER}: {payload['machine']} {payload['started']}, {payload['seconds']:.0f} s",
              f"# {payload['design']}", f"# method used by the verdicts: {payload['method']}", ""]
     lines += [f"{row['label']:<78} {row['flags']:>4}/{row['comparisons']:<4} {row['rate']:>7.1%}  "
               f"{row['goal_text']:>9}  {'yes' if row['met'] else 'NO'}" for row in payload["summary"]]
@@ -190,6 +191,7 @@ def study(args):
 
     text_path = args.json.with_suffix(".txt")
     check_writable(args.json)
+    check_writable(text_path, TEXT_HEADER)
     start, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     blocks, commits, work = record(args.repo, args.rounds, args.blocks, args.steps)
     rows, exit_zero, comparisons, speedups = analyse(blocks)

@@ -69,7 +69,8 @@ def test_the_box_states_each_answer_with_its_error_rate(tmp_path, timing_files):
 def test_without_measurements_the_box_says_how_to_make_them(tmp_path, monkeypatch):
     monkeypatch.setattr("validation.timing_rates.COMMITTED", tmp_path / "absent.json")
     monkeypatch.chdir(tmp_path)
-    html = render({"summary": summary_context(tmp_path, {"machines": []}, VALIDATION, None)}, "summary.html.j2")
+    context = summary_context(tmp_path, {"machines": []}, VALIDATION, None)
+    html = render({"summary": context}, "summary.html.j2")
     assert 'id="no-speedup"' in html and "make timing-power" in html and "make power" in html
     assert "run <code>make compare BASE=main</code>" in html
 

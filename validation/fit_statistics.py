@@ -1,0 +1,105 @@
+"""Ensemble statistics of two fits and permutation tests over replicas (numpy and scipy only).
+
+An ensemble is ``(R, N, 8)``: each replica's PDF on the x-grid. Per x and flavour, NNPDF's distance
+between fits A and B (validphys ``distance_grids``) is ``d = |m_A - m_B| / sqrt(s_A^2/N_A + s_B^2/N_B)``
+and the variance distance (``variance_distance_grids``) is ``|s_A^2 - s_B^2| / sqrt(v_A + v_B)`` with
+``v = (m4 - (N - 3) / (N - 1) s^4) / N``, ``s`` the standard deviation (ddof 1), ``m4`` the fourth
+central moment. The tests take the maximum over x and flavour, so one p-value covers every point.
+"""
+
+import numpy as np
+
+POWERS = 4  # power sums needed for mean, variance and fourth moment
+
+
+def ensemble_stats(pdf):
+    """``(mean, sd)`` over replicas, each ``(N, 8)`` (sd with ddof 1)."""
+    pdf = np.asarray(pdf, dtype="float64")
+    return pdf.mean(axis=0), pdf.std(axis=0, ddof=1)
+
+
+def _moments(sums, n):
+    """Mean, variance (ddof 1) and fourth central moment from power sums ``(..., 4, points)``."""
+    mean = sums[..., 0, :] / n
+    raw = [sums[..., k, :] / n for k in range(POWERS)]
+    m2 = raw[1] - mean**2
+    m4 = raw[3] - 4 * mean * raw[2] + 6 * mean**2 * raw[1] - 3 * mean**4
+    return mean, m2 * n / (n - 1), m4
+
+
+def _distances(sums_a, sums_b, n_a, n_b):
+    """(distance, variance distance) from the power sums of the two groups, per point."""
+    mean_a, var_a, m4_a = _moments(sums_a, n_a)
+    mean_b, var_b, m4_b = _moments(sums_b, n_b)
+    tiny = np.finfo("float64").tiny
+    distance = np.abs(mean_a - mean_b) / np.sqrt(np.maximum(var_a / n_a + var_b / n_b, tiny))
+    v_a = (m4_a - (n_a - 3) / (n_a - 1) * var_a**2) / n_a
+    v_b = (m4_b - (n_b - 3) / (n_b - 1) * var_b**2) / n_b
+    variance = np.abs(var_a - var_b) / np.sqrt(np.maximum(v_a + v_b, tiny))
+    return distance, variance
+
+
+def _power_stack(pooled):
+    """``(replicas, 4, points)``: x, x^2, x^3, x^4 of the pooled ensembles, centred per point."""
+    flat = pooled.reshape(len(pooled), -1)
+    flat = flat - flat.mean(axis=0)
+    return np.stack([flat**k for k in range(1, POWERS + 1)], axis=1)
+
+
+def distance_grids(a, b):
+    """``(distance, variance distance)``, each ``(N, 8)``, between ensembles ``a`` and ``b``."""
+    a, b = np.asarray(a, "float64"), np.asarray(b, "float64")
+    powers = _power_stack(np.concatenate([a, b]))
+    d, v = _distances(powers[: len(a)].sum(0), powers[len(a):].sum(0), len(a), len(b))
+    return d.reshape(a.shape[1:]), v.reshape(a.shape[1:])
+
+
+def _max_distances(powers, labels):
+    """Max over points of both distances for each labelling row (True: group A), ``(k,)`` each."""
+    in_a = labels.astype("float64")
+    sums_a = np.einsum("kr,rpn->kpn", in_a, powers)
+    sums_b = powers.sum(0) - sums_a
+    n_a = labels.sum(1)[:, None]
+    d, v = _distances(sums_a, sums_b, n_a, labels.shape[1] - n_a)
+    return d.max(axis=1), v.max(axis=1)
+
+
+def permutation_test(a, b, permutations=1999, seed=0, paired=False, batch=200):
+    """Permutation p-values of ``max d`` and ``max variance distance`` between ``a`` and ``b``.
+
+    Unpaired: the 2 labels are shuffled over all pooled replicas (the null: all replicas exchangeable,
+    e.g. two fits with independent seeds). Paired (``a[i]`` and ``b[i]`` share seeds and data): the two
+    members of each pair are swapped at random. p = (1 + #{T_perm >= T_obs}) / (1 + permutations).
+    Returns ``{"distance": (statistic, p), "variance_distance": (statistic, p)}``.
+    """
+    a, b = np.asarray(a, "float64"), np.asarray(b, "float64")
+    if paired and len(a) != len(b):
+        raise ValueError(f"paired: the ensembles need the same replicas, got {len(a)} and {len(b)}")
+    if min(len(a), len(b)) < 2:
+        raise ValueError(f"ensembles need at least 2 replicas each, got {len(a)} and {len(b)}")
+    if paired and np.array_equal(a, b):  # every swap gives the same ensembles: no evidence at all
+        return {"distance": (0.0, 1.0), "variance_distance": (0.0, 1.0)}
+    powers = _power_stack(np.concatenate([a, b]))
+    observed_labels = np.arange(len(a) + len(b))[None] < len(a)
+    observed = [s[0] for s in _max_distances(powers, observed_labels)]
+    rng = np.random.default_rng(seed)
+    exceed, done = np.zeros(2, int), 0
+    while done < permutations:
+        k = min(batch, permutations - done)
+        labels = _paired_labels(rng, k, len(a)) if paired else _shuffled_labels(rng, k, len(a), len(b))
+        stats = _max_distances(powers, labels)
+        exceed += [int(np.sum(s >= o)) for s, o in zip(stats, observed, strict=True)]
+        done += k
+    p = (1 + exceed) / (1 + permutations)
+    return {"distance": (float(observed[0]), float(p[0])),
+            "variance_distance": (float(observed[1]), float(p[1]))}
+
+
+def _shuffled_labels(rng, k, n_a, n_b):
+    keys = rng.random((k, n_a + n_b))
+    return np.argsort(np.argsort(keys, axis=1), axis=1) < n_a
+
+
+def _paired_labels(rng, k, pairs):
+    swap = rng.random((k, pairs)) < 0.5
+    return np.concatenate([~swap, swap], axis=1)
