@@ -253,7 +253,10 @@ def main(argv=None):
     if arguments.worker_output:
         run_worker(arguments)
         return
-    check_writable(arguments.json)  # before minutes of timing
+    try:
+        check_writable(arguments.json)  # before minutes of timing
+    except FileExistsError as error:
+        raise SystemExit(f"error: {error}") from None
     cells = []
     for backend in arguments.backends:
         cells += run_backend(backend, arguments)
