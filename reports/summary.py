@@ -36,7 +36,9 @@ def _rate(rows, name):
     row = rows.get(name)
     if row is None:
         return None
-    return {"text": f"{row['flags']}/{row['comparisons']} ({row['rate']:.1%}, goal {row['goal_text']})",
+    bounds = f", 95% interval {row['low95']:.1%}-{row['high95']:.1%}" if "low95" in row else ""
+    text = f"{row['flags']}/{row['comparisons']} ({row['rate']:.1%}{bounds}, goal {row['goal_text']})"
+    return {"text": text,
             "met": row["met"], "label": row["label"]}
 
 

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from harness.registry import REFERENCE
 from validation.commits import export, plant, resolve, show
@@ -98,10 +99,14 @@ def record(repo, rounds, blocks, steps, progress=print):
 
 
 def _rate_row(name, label, flags, comparisons, goal, kind):
+    """A rate against its goal, with the exact (Clopper-Pearson) 95 % interval of the rate: ``met`` is
+    the observed rate against the goal; the interval says how far so few runs can vouch for it."""
     rate = flags / comparisons if comparisons else float("nan")
     met = rate <= goal if kind == "at_most" else rate >= goal
     goal_text = f"{'<=' if kind == 'at_most' else '>='} {goal:.0%}" if kind != "report" else "reported"
+    interval = stats.binomtest(flags, comparisons).proportion_ci(0.95, method="exact")
     return {"name": name, "label": label, "flags": flags, "comparisons": comparisons, "rate": rate,
+            "low95": float(interval.low), "high95": float(interval.high),
             "goal": goal, "goal_text": goal_text, "met": bool(met) if kind != "report" else True}
 
 
@@ -174,9 +179,12 @@ def summarise(rows, exit_zero, comparisons, speedups, method):
 
 def text_table(payload):
     lines = [f"{TEXT_HEADER}: {payload['machine']} {payload['started']}, {payload['seconds']:.0f} s",
-             f"# {payload['design']}", f"# method used by the verdicts: {payload['method']}", ""]
+             f"# {payload['design']}", f"# method used by the verdicts: {payload['method']}",
+             "# columns: flags/comparisons, rate, [exact 95% interval], goal, met (by the observed rate)", ""]
     lines += [f"{row['label']:<78} {row['flags']:>4}/{row['comparisons']:<4} {row['rate']:>7.1%}  "
-              f"{row['goal_text']:>9}  {'yes' if row['met'] else 'NO'}" for row in payload["summary"]]
+              f"[{row['low95']:.1%}, {row['high95']:.1%}]  {row['goal_text']:>9}  "
+              f"{'yes' if row['met'] else 'NO'}"
+              for row in payload["summary"]]
     lines += ["", f"{'method':<11} {'scenario':<10} {'benchmark':<34} {'kind':<12} {'flags':>9} {'rate':>7} "
               f"{'median ratio':>12}"]
     lines += [f"{row['method']:<11} {row['scenario']:<10} {row['benchmark']:<34} {row['kind']:<12} "
@@ -186,30 +194,66 @@ def text_table(payload):
 
 
 def study(args):
-    from validation.results import check_writable, write_json
-    from validation.timing_method import METHOD
+    from validation.results import check_writable
 
     text_path = args.json.with_suffix(".txt")
     check_writable(args.json)
     check_writable(text_path, TEXT_HEADER)
     start, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     blocks, commits, work = record(args.repo, args.rounds, args.blocks, args.steps)
+    recorded = {"schema": SCHEMA, "machine": socket.gethostname(), "started": started,
+                "seconds": time.perf_counter() - start, "commits": commits, "work": work,
+                "design_sizes": {"rounds": args.rounds, "blocks": args.blocks, "steps": args.steps},
+                "blocks": blocks.as_json()}
+    return publish(judged(recorded), args.json)
+
+
+def judged(recorded):
+    """The power table of recorded rounds under the current rule and ``METHOD``."""
+    from benchmarks.interleaved import Blocks
+    from validation.timing_method import METHOD
+
+    blocks = Blocks.from_json(recorded["blocks"])
     rows, exit_zero, comparisons, speedups = analyse(blocks)
-    payload = {"schema": SCHEMA, "machine": socket.gethostname(), "started": started,
-               "seconds": time.perf_counter() - start, "method": METHOD,
-               "design": (f"{args.rounds} recorded rounds x {args.blocks} blocks x {args.steps} steps, one "
-                          f"worker per commit (base, A/A, x1.25, x1.10) interleaved; {comparisons} "
-                          f"comparisons = every pair of rounds (what `make compare` runs: 2 rounds); "
-                          f"speedup A/A: {len(speedups)} pairs (two rounds of one worker at one R each)"),
-               "commits": commits, "work": work, "rows": rows,
-               "exit_zero": exit_zero, "comparisons": comparisons, "speedup_aa": speedups,
-               "summary": summarise(rows, exit_zero, comparisons, speedups, METHOD),
-               "blocks": blocks.as_json()}
-    write_json(args.json, payload)
-    text_path.write_text(text_table(payload))
+    sizes = recorded["design_sizes"]
+    design = (f"{sizes['rounds']} recorded rounds x {sizes['blocks']} blocks x {sizes['steps']} steps, one "
+              f"worker per commit (base, A/A, x1.25, x1.10) interleaved; {comparisons} comparisons = every "
+              f"pair of rounds (what `make compare` runs: 2 rounds); speedup A/A: {len(speedups)} pairs "
+              f"(two rounds of one worker at one R each)")
+    return {**recorded, "method": METHOD, "design": design, "rows": rows, "exit_zero": exit_zero,
+            "comparisons": comparisons, "speedup_aa": speedups,
+            "summary": summarise(rows, exit_zero, comparisons, speedups, METHOD)}
+
+
+def publish(payload, path):
+    from validation.results import write_json
+
+    text_path = Path(path).with_suffix(".txt")
+    write_json(path, payload)
+    write_text(text_path, text_table(payload))
     print(text_table(payload))
-    print(f"wrote {args.json} and {text_path}")
+    print(f"wrote {path} and {text_path}")
     return 0
+
+
+def write_text(path, text):
+    from validation.results import check_writable
+
+    check_writable(path, TEXT_HEADER).write_text(text)
+
+
+def reanalyse(args):
+    """Judge the rounds recorded in ``--json`` again (after a change of the rule or the method)."""
+    from validation.timing_rates import load_power
+
+    recorded = load_power(args.json)
+    recorded.pop("path")
+    if "design_sizes" not in recorded:
+        sizes = recorded["design"].split(" recorded rounds x ")
+        blocks_steps = sizes[1].split(" blocks x ")
+        recorded["design_sizes"] = {"rounds": int(sizes[0]), "blocks": int(blocks_steps[0]),
+                                    "steps": int(blocks_steps[1].split(" ")[0])}
+    return publish(judged(recorded), args.json)
 
 
 def plant_command(args):
@@ -232,11 +276,14 @@ def main(argv=None):
     planted.add_argument("--factor", type=float, required=True)
     planted.add_argument("--branch", required=True)
     planted.add_argument("--base", default="HEAD")
+    sub.add_parser("reanalyse", help="judge the rounds recorded in --json again with the current rule")
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS)
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     p.add_argument("--json", type=Path, default=RESULT)
     args = p.parse_args(argv)
+    if args.command == "reanalyse":
+        return reanalyse(args)
     if args.command == "plant":
         if not args.factor > 1.0:
             p.error(f"--factor must be > 1, got {args.factor}")

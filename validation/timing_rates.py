@@ -50,6 +50,7 @@ def error_rates_lines(power=None):
     lines = [f"error rates of this method, measured on {power.get('machine', '?')} "
              f"({power.get('started', '?')}, {power['path']}):"]
     for row in power.get("summary", []):
-        lines.append(f"  {row['label']}: {row['flags']}/{row['comparisons']} = {row['rate']:.1%} "
+        bounds = f", 95% interval {row['low95']:.1%}-{row['high95']:.1%}" if "low95" in row else ""
+        lines.append(f"  {row['label']}: {row['flags']}/{row['comparisons']} = {row['rate']:.1%}{bounds} "
                      f"(goal {row['goal_text']}, {'met' if row['met'] else 'MISSED'})")
     return lines
