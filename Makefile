@@ -104,11 +104,14 @@ report: install
 	$(PY) -m reports
 
 # Is HEAD slower than BASE? One warm worker per commit, interleaved blocks, a verdict per benchmark with
-# its interval and measured error rates. Exit 0 no regression, 1 regression, 2 failure (docs/benchmarks.md).
+# its interval and measured error rates. `python -m validation.compare` exits 0 no regression, 1 regression,
+# 2 failure; make itself exits 2 whenever a recipe fails, so the command's own code is printed too.
 BASE ?= main
 HEAD ?= HEAD
 compare: install
-	$(PY) -m validation.compare --base $(BASE) --head $(HEAD)
+	@status=0; $(PY) -m validation.compare --base $(BASE) --head $(HEAD) || status=$$?; \
+	if [ $$status -ne 0 ]; then echo "python -m validation.compare exited $$status (1: regression, 2: failure)"; fi; \
+	exit $$status
 
 # The timing power table: A/A and planted 1.25x / 1.10x slowdowns through the real pipeline (~30 min).
 timing-power: install
