@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from harness.registry import REFERENCE
 from reports.statistics import compare, is_regression
+from validation.speedup import FUSED_FASTER, FUSED_SLOWER
 from validation.timing import FASTER, SLOWER
 
 IMPLEMENTATION_PARAM = "implementation"
-FUSED_VERDICTS = {SLOWER: "fused faster", FASTER: "fused slower"}  # the reference slower = fused faster
+FUSED_VERDICTS = {SLOWER: FUSED_FASTER, FASTER: FUSED_SLOWER}  # the reference slower = the fused faster
 
 
 @dataclass(frozen=True)

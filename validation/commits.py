@@ -6,6 +6,7 @@ into a cache folder, and planted commits are written with a private index file.
 
 import io
 import os
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -48,15 +49,9 @@ def export(repo, commit, cache=None):
         archive.extractall(staging, filter="data")
     (staging / ".complete").write_text(commit + "\n")
     if folder.exists():  # an incomplete earlier export
-        _remove(folder)
+        shutil.rmtree(folder)
     staging.rename(folder)
     return folder
-
-
-def _remove(folder):
-    import shutil
-
-    shutil.rmtree(folder)
 
 
 def plant(repo, base, files, message):

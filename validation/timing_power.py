@@ -248,11 +248,6 @@ def reanalyse(args):
 
     recorded = load_power(args.json)
     recorded.pop("path")
-    if "design_sizes" not in recorded:
-        sizes = recorded["design"].split(" recorded rounds x ")
-        blocks_steps = sizes[1].split(" blocks x ")
-        recorded["design_sizes"] = {"rounds": int(sizes[0]), "blocks": int(blocks_steps[0]),
-                                    "steps": int(blocks_steps[1].split(" ")[0])}
     return publish(judged(recorded), args.json)
 
 
