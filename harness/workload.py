@@ -142,8 +142,8 @@ class FitWorkload:
             data[check_int(replica, "replica_shift key")] += np.float32(shift)
         return data[None]
 
-    def fit_model(self, network, optimizer=None, implementation=None, clipnorm=None):
-        """``network`` followed by the FK convolution, compiled with the chi2 loss.
+    def fit_model(self, network, optimizer=None, implementation=None, clipnorm=None, loss=chi2_loss):
+        """``network`` followed by the FK convolution, compiled with ``loss`` (the chi2 by default).
 
         Without ``optimizer``, the optimizer is ``implementation_optimizer(implementation, clipnorm)``:
         the implementation's own ``make_optimizer`` if it has one, else the default Nadam.
@@ -151,5 +151,5 @@ class FitWorkload:
         outputs = FKConvolution(self.fk_table, name="fk_convolution")(network.outputs[0])
         model = keras.Model(network.input, outputs, name=f"fit_{network.name}")
         model.compile(optimizer=optimizer or implementation_optimizer(implementation, clipnorm),
-                      loss=chi2_loss)
+                      loss=loss)
         return model
