@@ -37,5 +37,13 @@ class PerReplicaClipNadam(keras.optimizers.Nadam):
 
 
 def make_optimizer(clipnorm=None, learning_rate=LEARNING_RATE):
-    """The workload's Nadam, with ``clipnorm`` applied per replica (see ``PerReplicaClipNadam``)."""
+    """The workload's Nadam, with ``clipnorm`` applied per replica (see ``PerReplicaClipNadam``).
+
+    Without ``clipnorm`` nothing couples the replicas and this is Keras's own ``Nadam``: Keras maps
+    that class (never a subclass) to its backend variant, on PyTorch a multi-tensor ``_foreach``
+    update; the generic per-variable update made the fused one-replica train step ~30 % slower than
+    the reference's (``torch.profiler``: 1452 ``aten::to`` calls in 3 steps against 378).
+    """
+    if not clipnorm:
+        return keras.optimizers.Nadam(learning_rate=learning_rate)
     return PerReplicaClipNadam(learning_rate=learning_rate, clipnorm=clipnorm)

@@ -52,5 +52,7 @@ def test_per_replica_clipping_trains_like_the_reference():
 def test_without_clipnorm_it_is_plain_nadam():
     optimizer = multidense_impl.make_optimizer()
     assert isinstance(optimizer, keras.optimizers.Nadam) and optimizer.clipnorm is None
+    # Keras's own class, so that its backend variant (PyTorch's _foreach update) is used
+    assert type(optimizer) is type(keras.optimizers.Nadam())
     gradient = keras.ops.ones((2, 3, 3))
     np.testing.assert_array_equal(to_numpy(optimizer._clip_gradients([gradient])[0]), to_numpy(gradient))
