@@ -7,6 +7,7 @@ Exit status: 0 no regression, 1 a regression, 2 a failure (bad input, a commit t
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from validation.timing_method import (
 from validation.timing_rates import error_rates_lines
 
 OK, REGRESSION, FAILURE = 0, 1, 2
+BACKENDS = ("tensorflow", "jax", "torch")
 RESULT = Path("results/timing/compare.json")
 SCHEMA = "multireplica-harness/timing-compare/1"
 
@@ -41,6 +43,9 @@ def parser():
     p.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS,
                    help="blocks per round (default %(default)s)")
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="timed steps per case and block")
+    p.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                   help="Keras backend of both workers: tensorflow, jax or torch (default $KERAS_BACKEND, "
+                        "else tensorflow)")
     p.add_argument("--json", type=Path, default=RESULT, help=f"result file (default {RESULT})")
     return p
 
@@ -53,6 +58,8 @@ def main(argv=None):
             p.exit(FAILURE, f"error: --{name} must be >= 1, got {getattr(args, name)}\n")
     if any(r < 1 for r in args.replicas):
         p.exit(FAILURE, f"error: --replicas must be >= 1, got {args.replicas}\n")
+    if args.backend not in BACKENDS:
+        p.exit(FAILURE, f"error: --backend must be one of {', '.join(BACKENDS)}, got {args.backend!r}\n")
     from validation.results import check_writable, write_json
 
     try:
@@ -65,11 +72,13 @@ def main(argv=None):
     from benchmarks.interleaved import WorkerError, measure
 
     cases = comparison_cases(args.suites, args.replicas)
-    print(f"comparing {args.head} ({head[:12]}) against {args.base} ({base[:12]}): {len(cases)} benchmarks, "
-          f"{args.rounds} rounds x {args.blocks} interleaved blocks x {args.steps} steps")
+    print(f"comparing {args.head} ({head[:12]}) against {args.base} ({base[:12]}) on {args.backend}: "
+          f"{len(cases)} benchmarks, {args.rounds} rounds x {args.blocks} interleaved blocks "
+          f"x {args.steps} steps")
     start = time.perf_counter()
     try:
-        blocks = measure(sources, cases, args.rounds, args.blocks, args.steps, progress=print)
+        blocks = measure(sources, cases, args.rounds, args.blocks, args.steps,
+                         env={"KERAS_BACKEND": args.backend}, progress=print)
     except WorkerError as error:
         print(f"FAILURE: {error}", file=sys.stderr)
         return FAILURE
@@ -79,7 +88,8 @@ def main(argv=None):
         print(line)
     regressions = [row for row in rows if row["verdict"] == "slower"]
     write_json(args.json, {"schema": SCHEMA, "base": base, "head": head, "base_name": args.base,
-                           "head_name": args.head, "seconds": time.perf_counter() - start,
+                           "head_name": args.head, "backend": args.backend,
+                           "seconds": time.perf_counter() - start,
                            "rows": rows, "blocks": blocks.as_json()})
     if regressions:
         print(f"REGRESSION: {len(regressions)} benchmark(s) slower: "

@@ -89,6 +89,10 @@ def test_the_cli_rejects_bad_input_with_exit_2(repo, tmp_path, capsys, monkeypat
     with pytest.raises(SystemExit) as exit_info:
         compare.main(["--rounds", "0"])
     assert exit_info.value.code == compare.FAILURE
+    with pytest.raises(SystemExit) as exit_info:
+        compare.main(["--backend", "theano"])
+    assert exit_info.value.code == compare.FAILURE
+    assert "--backend" in capsys.readouterr().err
     foreign = tmp_path / "mine.json"
     foreign.write_text('{"my": "data"}')
     assert compare.main(["--base", "HEAD", "--json", str(foreign)]) == compare.FAILURE
