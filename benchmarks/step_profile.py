@@ -2,7 +2,8 @@
 
 * jax: the optimized HLO of the network's forward + backward (``jax.jit(...).lower().compile()``):
   its dots, and the copies and transposes XLA inserts around them;
-* tensorflow: the op types of the traced (``tf.function``) forward + backward graph;
+* tensorflow: the op types of the traced (``tf.function``) forward + backward graph, and the times
+  of the hidden layer's product as one BatchMatMulV2 against R MatMuls (``tf_product_timings``);
 * torch: ``torch.profiler`` of a few fit train steps, ops by self CPU time.
 
 ``KERAS_BACKEND=jax python -m benchmarks.step_profile --replicas 100``.
@@ -63,6 +64,50 @@ def tf_graph_summary(implementation, replicas):
     return {name: counts[name] for name in kept if counts[name]}
 
 
+def tf_product_timings(replicas, rounds=10, calls=7):
+    """Median ms of the hidden layer's product (``(R, N, 25) @ (R, 25, 20)``), each formulation a
+    ``tf.function`` reduced to a scalar, timed in interleaved rounds: how the fused layer should
+    compute on this TensorFlow build."""
+    import statistics
+    import time
+
+    import tensorflow as tf
+
+    features, units = cases.HIDDEN_LAYER
+    n_points = FitWorkload(replicas).n_points
+    x = tf.random.normal((replicas, n_points, features))
+    kernel, bias = tf.random.normal((replicas, features, units)), tf.random.normal((replicas, 1, units))
+    xs, kernels, biases = tf.unstack(x), tf.unstack(kernel), tf.unstack(tf.reshape(bias, (replicas, units)))
+
+    def per_replica(with_bias_and_tanh):
+        def product(a, k, b):
+            y = tf.matmul(a, k)
+            return tf.tanh(tf.nn.bias_add(y, b)) if with_bias_and_tanh else y
+        return [product(a, k, b) for a, k, b in zip(xs, kernels, biases, strict=True)]
+
+    formulations = {
+        "BatchMatMulV2": lambda: tf.reduce_sum(tf.matmul(x, kernel)),
+        "BatchMatMulV2 + bias + tanh": lambda: tf.reduce_sum(tf.tanh(tf.matmul(x, kernel) + bias)),
+        "R MatMul, stacked": lambda: tf.reduce_sum(tf.stack(per_replica(False))),
+        "R MatMul + bias + tanh, stacked": lambda: tf.reduce_sum(tf.stack(per_replica(True))),
+        "R MatMul + bias + tanh, not stacked":
+            lambda: tf.add_n([tf.reduce_sum(y) for y in per_replica(True)]),
+    }
+    functions = {name: tf.function(formulation) for name, formulation in formulations.items()}
+    samples = {name: [] for name in functions}
+    for function in functions.values():
+        function().numpy()
+    for _ in range(rounds):
+        for name, function in functions.items():
+            seconds = []
+            for _ in range(calls):
+                start = time.perf_counter()
+                function().numpy()
+                seconds.append(time.perf_counter() - start)
+            samples[name].append(statistics.median(seconds))
+    return {name: 1e3 * statistics.median(values) for name, values in samples.items()}
+
+
 def torch_table(implementation, replicas, steps=3, rows=12):
     """``torch.profiler``'s table of ``steps`` fit train steps, by self CPU time."""
     import torch
@@ -92,6 +137,10 @@ def main(argv=None):
             print(tf_graph_summary(implementation, arguments.replicas))
         else:
             print(torch_table(implementation, arguments.replicas))
+    if backend == "tensorflow":
+        print(f"== tensorflow, the hidden layer's product at R = {arguments.replicas}, median ms")
+        for name, milliseconds in tf_product_timings(arguments.replicas).items():
+            print(f"{name:<40}{milliseconds:8.3f}")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,9 @@ class MultiDense(ReplicaLayer):
 
     def _bias_and_activation(self, outputs, bias):
         if bias is not None:
-            outputs = outputs + bias
+            # keras.ops.add, not ``+``: on TensorFlow it adds a (units,) bias with BiasAdd, which
+            # Grappler fuses into the MatMul before it and whose gradient is one BiasAddGrad
+            outputs = keras.ops.add(outputs, bias)
         return self.activation(outputs)
 
     def _single(self, inputs):

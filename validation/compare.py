@@ -84,7 +84,7 @@ def main(argv=None):
         return FAILURE
     rows = judge_comparison(blocks, "base", "head")
     print(format_rows(rows))
-    for line in error_rates_lines():
+    for line in error_rates_lines(backend=args.backend):
         print(line)
     regressions = [row for row in rows if row["verdict"] == "slower"]
     write_json(args.json, {"schema": SCHEMA, "base": base, "head": head, "base_name": args.base,

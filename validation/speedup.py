@@ -9,6 +9,7 @@ all alike; the per-block log ratio fused / reference is judged by the timing rul
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -67,7 +68,7 @@ def main(argv=None):
         p.error("--replicas, --rounds, --blocks and --steps must be >= 1")
     from benchmarks.interleaved import WorkerError, measure
     from validation.results import check_writable, write_json
-    from validation.timing_rates import error_rates_lines
+    from validation.timing_rates import DEFAULT_BACKEND, error_rates_lines
 
     try:
         check_writable(args.json)
@@ -86,9 +87,11 @@ def main(argv=None):
         interval = "-" if row["low"] is None else f"{row['low']:.2f}-{row['high']:.2f}"
         print(f"{row['suite']} R={row['replicas']:<4} reference / {row['candidate']}: "
               f"{row['speedup']:.2f} (99% interval {interval}): {row['verdict']}")
-    for line in error_rates_lines():
+    backend = os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)  # the workers' backend
+    for line in error_rates_lines(backend=backend):
         print(line)
-    write_json(args.json, {"schema": SCHEMA, "started": started, "seconds": time.perf_counter() - start,
+    write_json(args.json, {"schema": SCHEMA, "started": started, "backend": backend,
+                           "seconds": time.perf_counter() - start,
                            "rows": rows, "blocks": blocks.as_json()})
     print(f"wrote {args.json}")
     return 0

@@ -15,6 +15,7 @@ false-alarm rate of the fused-vs-reference speedup verdict: one round of one wor
 
 import argparse
 import itertools
+import os
 import socket
 import sys
 import time
@@ -34,7 +35,7 @@ from validation.timing_method import (
     comparison_cases,
     judge_comparison,
 )
-from validation.timing_rates import SCHEMA
+from validation.timing_rates import DEFAULT_BACKEND, SCHEMA
 
 TWIN = "benchmarks.twin_reference"
 PLANTED_SOURCE = Path(__file__).resolve().parent.parent / "benchmarks" / "planted_slowdown.py"
@@ -202,6 +203,7 @@ def study(args):
     start, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     blocks, commits, work = record(args.repo, args.rounds, args.blocks, args.steps)
     recorded = {"schema": SCHEMA, "machine": socket.gethostname(), "started": started,
+                "backend": os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND),
                 "seconds": time.perf_counter() - start, "commits": commits, "work": work,
                 "design_sizes": {"rounds": args.rounds, "blocks": args.blocks, "steps": args.steps},
                 "blocks": blocks.as_json()}

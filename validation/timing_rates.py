@@ -11,6 +11,9 @@ from pathlib import Path
 SCHEMA = "multireplica-harness/timing-power/1"
 LOCAL = Path("results/timing/power.json")
 COMMITTED = Path(__file__).resolve().parent.parent / "docs" / "timing-power.json"
+# The backend of a table that does not name one: tables were measured on Keras's default until the
+# field was added.
+DEFAULT_BACKEND = "tensorflow"
 
 
 class PowerTableError(ValueError):
@@ -39,18 +42,23 @@ def summary(power):
     return {row["name"]: row for row in power.get("summary", [])}
 
 
-def error_rates_lines(power=None):
-    """Lines stating the method's measured error rates, or how to measure them."""
+def error_rates_lines(power=None, backend=None):
+    """Lines stating the method's measured error rates, or how to measure them; when ``backend`` (the
+    comparison's) is not the table's, a line says the rates were not measured for it."""
     try:
         power = power or load_power()
     except PowerTableError as error:
         return [f"error rates: {error}"]
     if power is None:
         return ["error rates: not measured on this machine: run `make timing-power` (tens of minutes)"]
-    lines = [f"error rates of this method, measured on {power.get('machine', '?')} "
-             f"({power.get('started', '?')}, {power['path']}):"]
+    measured_backend = power.get("backend", DEFAULT_BACKEND)
+    lines = [f"error rates of this method, measured on {power.get('machine', '?')}, "
+             f"backend {measured_backend} ({power.get('started', '?')}, {power['path']}):"]
     for row in power.get("summary", []):
         bounds = f", 95% interval {row['low95']:.1%}-{row['high95']:.1%}" if "low95" in row else ""
         lines.append(f"  {row['label']}: {row['flags']}/{row['comparisons']} = {row['rate']:.1%}{bounds} "
                      f"(goal {row['goal_text']}, {'met' if row['met'] else 'MISSED'})")
+    if backend and backend != measured_backend:
+        lines.append(f"  NOT measured on {backend}: these rates are {measured_backend}'s; "
+                     f"`KERAS_BACKEND={backend} make timing-power` measures them")
     return lines

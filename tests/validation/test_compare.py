@@ -122,6 +122,9 @@ def test_error_rates_come_from_the_power_table(tmp_path):
                                       "rate": 0.95, "goal_text": ">= 95%", "met": True}]}))
     lines = error_rates_lines(load_power(table))
     assert "19/20 = 95.0%" in lines[1] and "met" in lines[1]
+    assert "backend tensorflow" in lines[0] and len(lines) == 2  # a table without a backend: the default
+    assert "NOT measured on torch" in error_rates_lines(load_power(table), backend="torch")[-1]
+    assert len(error_rates_lines(load_power(table), backend="tensorflow")) == 2
     table.write_text("{not json")
     with pytest.raises(PowerTableError, match=str(table)):
         load_power(table)
