@@ -23,7 +23,7 @@ FIRST_LAYER_REPLICA_LEADING_BACKENDS = ("jax",)
 
 @keras.saving.register_keras_serializable(package="multidense_impl")
 class MultiDense(ReplicaLayer):
-    """Dense layer for R replicas in one batched matmul.
+    """Dense layer for R replicas with one fused kernel and bias (one variable each).
 
     Kernel ``(R, F, units)``, bias ``(R, 1, units)``. The product is the einsum ``bnf,rfg->brng`` on
     the first layer (its input has no replica axis) and ``brnf,rfg->brng`` after, computed as a
