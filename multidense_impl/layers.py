@@ -7,8 +7,8 @@ from multidense_impl.initializers import MultiInitializer
 
 # Backends on which the product runs as R plain ``(b*N, F) @ (F, units)`` matmuls on slices of the
 # fused kernel when no GPU is visible: TensorFlow's CPU BatchMatMulV2 of R such small matrices took
-# ~1.4x the time of R MatMuls, which its executor runs on both inter-op threads, each with its bias
-# and tanh on a slice still in cache (docs/benchmarks.md). The variables stay fused.
+# ~1.4x the time of R MatMuls (``python -m benchmarks.step_profile``; docs/benchmarks.md). The
+# variables stay fused.
 PER_REPLICA_PRODUCT_CPU_BACKENDS = ("tensorflow",)
 # Backends on which the hidden layers run as ``(R, b*N, F) @ (R, F, units)``, the replica axis the
 # only batch axis, instead of the broadcast ``(b, R, N, F) @ (R, F, units)``: on JAX (XLA:CPU) the
