@@ -11,7 +11,7 @@ REPORT_PROFILE ?= quick
 TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_CPP_MIN_LOG_LEVEL
 
-.PHONY: compare timing-power grid install lint test asv-check asv-regular perf equivalence validation power report clean
+.PHONY: compare timing-power grid lowerings install lint test asv-check asv-regular perf equivalence validation power report clean
 
 install: $(STAMP)
 
@@ -24,13 +24,21 @@ $(STAMP): pyproject.toml constraints.txt
 lint: install
 	$(PY) -m ruff check .
 
-# The whole suite on TensorFlow (the default backend), then the tests marked backend_matrix on the
-# other backends in BACKENDS (KERAS_BACKEND).
+# The whole suite on TensorFlow (the default backend) once per x86 CPU kernel family (ONEDNN_STATES:
+# TF_ENABLE_ONEDNN_OPTS=0 and =1, what TensorFlow picks on CPUs without and with AVX-512 VNNI/BF16),
+# then the tests marked backend_matrix on the other backends in BACKENDS (KERAS_BACKEND).
+ONEDNN_STATES ?= 0 1
 test: lint
 	@set -e; for backend in $(BACKENDS); do \
-		if [ $$backend = tensorflow ]; then selection=""; else selection="-m backend_matrix"; fi; \
-		echo "== tests with KERAS_BACKEND=$$backend $$selection"; \
-		KERAS_BACKEND=$$backend $(PY) -m pytest -q $$selection tests; \
+		if [ $$backend = tensorflow ]; then \
+			for onednn in $(ONEDNN_STATES); do \
+				echo "== tests with KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn"; \
+				KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $(PY) -m pytest -q tests; \
+			done; \
+		else \
+			echo "== tests with KERAS_BACKEND=$$backend -m backend_matrix"; \
+			KERAS_BACKEND=$$backend $(PY) -m pytest -q -m backend_matrix tests; \
+		fi; \
 	done
 
 # `asv check`, then every benchmark once through (profile quick) on HEAD in $(VENV); fails if any errors.
@@ -67,6 +75,11 @@ equivalence: install
 # The whole perf grid (backend x suite x R, reference / fused, fraction of floor) -> results/perf/grid.json
 grid: install
 	$(PY) -m benchmarks.grid
+
+# Every lowering of the fused train step against the reference and auto, on this machine and backend
+# (R = 10 and 100) -> results/perf/lowerings.json, shown by the report.
+lowerings: install
+	$(PY) -m benchmarks.lowerings
 
 validation: install
 	$(PY) -m validation --quick

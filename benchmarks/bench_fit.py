@@ -3,23 +3,30 @@ memory, network forward; on the default device with the profile's replica counts
 
 import keras
 
-from benchmarks.cases import build_network, new_fit_case, warm_fit_case, warm_forward_case, warm_process
+from benchmarks.cases import (
+    build_network,
+    lowered_case,
+    new_fit_case,
+    warm_fit_case,
+    warm_forward_case,
+    warm_process,
+)
 from benchmarks.common import Benchmark
 from benchmarks.device import synchronize
-from benchmarks.profiles import PROFILE
-from harness.registry import implementation_names, load_implementation
+from benchmarks.profiles import LOWERINGS, PROFILE
+from harness.registry import implementation_names
 
 
 class TrainStep(Benchmark):
     """One ``train_on_batch`` of the NNPDF-like fit after warm-up (tracing done in setup)."""
 
-    params = [implementation_names(), list(PROFILE.replicas), list(PROFILE.clipnorms)]
-    param_names = ["implementation", "replicas", "clipnorm"]
+    params = [implementation_names(), list(PROFILE.replicas), list(PROFILE.clipnorms), list(LOWERINGS)]
+    param_names = ["implementation", "replicas", "clipnorm", "lowering"]
 
-    def setup(self, implementation, replicas, clipnorm):
-        self.case = warm_fit_case(implementation, replicas, clipnorm)
+    def setup(self, implementation, replicas, clipnorm, lowering):
+        self.case = warm_fit_case(lowered_case(implementation, replicas, lowering), replicas, clipnorm)
 
-    def time_train_step(self, implementation, replicas, clipnorm):
+    def time_train_step(self, implementation, replicas, clipnorm, lowering):
         synchronize(self.case.step())
 
 
@@ -45,8 +52,8 @@ class BuildNetwork(Benchmark):
     params = [implementation_names(), list(PROFILE.secondary_replicas)]
 
     def setup(self, implementation, replicas):
+        build_network(implementation, replicas)  # the import, and a lowering measured (auto), untimed
         keras.backend.clear_session()
-        load_implementation(implementation)  # the import is not what is timed
 
     def time_build_network(self, implementation, replicas):
         synchronize([weight.value for weight in build_network(implementation, replicas).weights])

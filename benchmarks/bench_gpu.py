@@ -21,6 +21,7 @@ from benchmarks.device import (
     skip_without_gpu,
     synchronize,
 )
+from benchmarks.profiles import LOWERINGS
 from harness.registry import implementation_names
 
 REPLICAS = gpu_suite_replicas()
@@ -37,11 +38,11 @@ def measured_peak_bytes(backend=None):
 
 
 class GpuTrainStep(bench_fit.TrainStep):
-    params = [implementation_names(), [REPLICAS], ["off", "nnpdf"]]
+    params = [implementation_names(), [REPLICAS], ["off", "nnpdf"], list(LOWERINGS)]
 
-    def setup(self, implementation, replicas, clipnorm):
+    def setup(self, implementation, replicas, clipnorm, lowering):
         require_gpu()
-        super().setup(implementation, replicas, clipnorm)
+        super().setup(implementation, replicas, clipnorm, lowering)
 
     time_train_step = skip_without_gpu(bench_fit.TrainStep.time_train_step)
 

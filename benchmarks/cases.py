@@ -1,6 +1,8 @@
 """The fit cases every suite times, built from the registry and the shared workload."""
 
+import contextlib
 import functools
+import importlib
 import statistics
 from dataclasses import dataclass
 
@@ -9,10 +11,67 @@ import keras
 import harness.workload
 from benchmarks.device import synchronize, timed
 from benchmarks.profiles import CLIPNORMS
-from harness.registry import implementation_names, load_implementation
+from harness.registry import REFERENCE, implementation_names, load_implementation
 from harness.workload import FitWorkload, make_optimizer
 
 LAYER_CLASSES = {"reference": "PerReplicaDense", "multidense": "MultiDense"}
+
+
+LOWERING_SEPARATOR = "@"  # "multidense@broadcast": the implementation with one lowering pinned
+AUTO = "auto"
+
+
+def with_lowering(implementation, lowering):
+    """The case name of ``implementation`` computing with ``lowering`` (``auto``: the name itself)."""
+    return implementation if lowering in (None, AUTO) else f"{implementation}{LOWERING_SEPARATOR}{lowering}"
+
+
+def split_lowering(implementation):
+    """``(implementation, lowering or None)`` of a case name."""
+    name, _, lowering = implementation.partition(LOWERING_SEPARATOR)
+    return name, lowering or None
+
+
+def lowered_case(implementation, replicas, lowering):
+    """The case name for an asv parameter set; NotImplementedError (asv: skipped) where the lowering
+    does not apply: the reference computes one way only, ``single`` computes one replica."""
+    if lowering in (None, AUTO):
+        return implementation
+    if split_lowering(implementation)[0] == REFERENCE:
+        raise NotImplementedError("the reference has no lowerings: measured at lowering=auto only")
+    if lowering == "single" and replicas > 1:
+        raise NotImplementedError("the single lowering computes one replica only")
+    return with_lowering(implementation, lowering)
+
+
+def implementation_module(implementation):
+    """The module behind a case name (its lowering suffix removed)."""
+    return load_implementation(split_lowering(implementation)[0])
+
+
+@contextlib.contextmanager
+def lowering_pinned(implementation):
+    """Layers built inside compute with the case name's lowering. NotImplementedError (a skip) when the
+    implementation has no ``lowerings.pinned`` (the reference; a commit from before lowerings) or
+    the lowering does not apply."""
+    name, lowering = split_lowering(implementation)
+    if lowering is None:
+        yield
+        return
+    module = implementation_module(implementation)
+    try:
+        pinned = importlib.import_module(f"{module.__name__}.lowerings").pinned
+    except (ImportError, AttributeError):
+        raise NotImplementedError(f"implementation {name!r} has no lowerings to pin") from None
+    try:
+        context = pinned(lowering)
+        context.__enter__()
+    except ValueError as error:
+        raise NotImplementedError(f"{implementation}: {error}") from None
+    try:
+        yield
+    finally:
+        context.__exit__(None, None, None)
 
 
 def replica_seeds(replicas):
@@ -21,13 +80,17 @@ def replica_seeds(replicas):
 
 
 def build_network(implementation, replicas):
-    return load_implementation(implementation).build_network(replica_seeds(replicas))
+    """The implementation's network of ``replicas`` replicas (its lowering pinned, for ``name@lowering``)."""
+    if replicas > 1 and split_lowering(implementation)[1] == "single":
+        raise NotImplementedError(f"{implementation}: the single lowering computes one replica only")
+    with lowering_pinned(implementation):
+        return implementation_module(implementation).build_network(replica_seeds(replicas))
 
 
 def layer_class(implementation):
     """The implementation's layer-level class; NotImplementedError (a skip) when it has none."""
-    name = LAYER_CLASSES.get(implementation)
-    layer = getattr(load_implementation(implementation), name or "", None)
+    name = LAYER_CLASSES.get(split_lowering(implementation)[0])
+    layer = getattr(implementation_module(implementation), name or "", None)
     if layer is None:
         raise NotImplementedError(f"implementation {implementation!r} has no known layer class")
     return layer
@@ -69,7 +132,7 @@ def fit_optimizer(implementation, clipnorm):
     own_optimizer = getattr(harness.workload, "implementation_optimizer", None)
     if own_optimizer is None:
         return make_optimizer(clipnorm)
-    return own_optimizer(load_implementation(implementation), clipnorm=clipnorm)
+    return own_optimizer(implementation_module(implementation), clipnorm=clipnorm)
 
 
 def warmed(case, steps=2):
@@ -140,7 +203,8 @@ def warm_layer_case(implementation, replicas, backward):
     layer = layer_class(implementation)(units, replica_seeds(replicas), base_seed=1, activation="tanh")
     n_points = FitWorkload(replicas).n_points
     inputs = keras.Input((replicas, n_points, features), batch_size=1)
-    model = keras.Model(inputs, layer(inputs))
+    with lowering_pinned(implementation):
+        model = keras.Model(inputs, layer(inputs))
     x = keras.random.normal((1, replicas, n_points, features), seed=1)
     if backward:
         model.compile(optimizer=keras.optimizers.SGD(1e-3), loss="mean_squared_error")

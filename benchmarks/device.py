@@ -1,13 +1,15 @@
-"""The device: GPU detection, the skip rule (and the GPU rehearsal switch), the device's peak
-memory, synchronisation and the synchronising timer."""
+"""The benchmarks' view of the device: the skip rule (and the GPU rehearsal switch) and the device's
+peak memory; GPU detection, synchronisation and the timer come from ``harness.device``."""
 
-import functools
 import os
-import time
 
 import keras
 
 from benchmarks.profiles import GPU_REPLICAS
+from harness.device import gpu_available, synchronize, timed
+
+__all__ = ["NoMemoryStatistics", "gpu_available", "gpu_rehearsal", "gpu_suite_replicas", "gpu_suites_run",
+           "peak_memory_bytes", "require_gpu", "skip_without_gpu", "synchronize", "timed"]
 
 REHEARSAL_VARIABLE = "MRH_GPU_REHEARSAL"
 REHEARSAL_REPLICAS = 2  # the fused code path (R > 1) at a size CI's CPU runs in seconds
@@ -15,25 +17,6 @@ REHEARSAL_REPLICAS = 2  # the fused code path (R > 1) at a size CI's CPU runs in
 
 class NoMemoryStatistics(NotImplementedError):
     """The device keeps no allocator statistics (CPU devices, torch without CUDA); says which and why."""
-
-
-@functools.cache
-def gpu_available(backend=None):
-    """True when the Keras backend (the active one by default) sees a GPU."""
-    backend = backend or keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return bool(tf.config.list_physical_devices("GPU"))
-    if backend == "jax":
-        import jax
-
-        return any(device.platform == "gpu" for device in jax.devices())
-    if backend == "torch":
-        import torch
-
-        return torch.cuda.is_available()
-    return False
 
 
 def gpu_rehearsal(environ=None):
@@ -87,45 +70,30 @@ def peak_memory_bytes(backend=None):
         if not stats or "peak_bytes_in_use" not in stats:
             raise NoMemoryStatistics(f"JAX device {device} ({device.platform}) reports no peak memory "
                                      f"(memory_stats() gave {stats!r})")
-        return int(stats["peak_bytes_in_use"])
+        return _measured(stats["peak_bytes_in_use"], f"JAX device {device} ({device.platform})")
     if backend == "tensorflow":
         import tensorflow as tf
 
         device = "GPU:0" if gpu_available(backend) else "CPU:0"
         try:
-            return int(tf.config.experimental.get_memory_info(device)["peak"])
+            peak = tf.config.experimental.get_memory_info(device)["peak"]
         except (ValueError, KeyError, tf.errors.OpError) as error:
             raise NoMemoryStatistics(f"TensorFlow keeps no memory statistics for {device}: {error}") from None
+        return _measured(peak, f"TensorFlow's {device}")
     if backend == "torch":
         import torch
 
         if not torch.cuda.is_available():  # max_memory_allocated() would answer 0, not a measurement
             raise NoMemoryStatistics("torch without CUDA keeps no device memory statistics")
-        return int(torch.cuda.max_memory_allocated())
+        return _measured(torch.cuda.max_memory_allocated(), "torch's CUDA device")
     raise NoMemoryStatistics(f"no memory statistics known for the {backend} backend")
 
 
-def synchronize(result=None, backend=None):
-    """Wait until the device has finished the work behind ``result`` (JAX) or all queued work."""
-    backend = backend or keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        leaves = jax.tree_util.tree_leaves(result)
-        jax.block_until_ready([leaf for leaf in leaves if hasattr(leaf, "block_until_ready")])
-    elif backend == "tensorflow" and gpu_available(backend):
-        import tensorflow as tf
-
-        tf.test.experimental.sync_devices()
-    elif backend == "torch" and gpu_available(backend):
-        import torch
-
-        torch.cuda.synchronize()
-    return result
-
-
-def timed(function, *args, clock=time.perf_counter, sync=synchronize):
-    """``(seconds, result)`` of ``function(*args)``; the device is synchronised before the clock stops."""
-    start = clock()
-    result = sync(function(*args))
-    return clock() - start, result
+def _measured(peak, device):
+    """``peak`` as bytes; NoMemoryStatistics when it is zero: work has run, so an allocator answering 0
+    keeps no statistics (TensorFlow's CPU allocator with oneDNN on answers ``{'current': 0, 'peak': 0}``)."""
+    peak = int(peak)
+    if peak <= 0:
+        raise NoMemoryStatistics(f"{device} reports a peak of {peak} bytes after work has run: its allocator "
+                                 f"keeps no statistics")
+    return peak

@@ -70,26 +70,26 @@ def format_grid(cells):
     return "\n".join(lines)
 
 
-def check_writable(path):
-    """Raise FileExistsError when ``path`` exists and was not written by this command."""
+def check_writable(path, producer=PRODUCER):
+    """Raise FileExistsError when ``path`` exists and was not written by ``producer`` (this command)."""
     path = Path(path)
     if path.exists():
         try:
-            producer = json.loads(path.read_text()).get("producer")
+            written_by = json.loads(path.read_text()).get("producer")
         except (ValueError, AttributeError):
-            producer = None
-        if producer != PRODUCER:
-            raise FileExistsError(f"--json {path} exists and was not written by {PRODUCER}; "
+            written_by = None
+        if written_by != producer:
+            raise FileExistsError(f"--json {path} exists and was not written by {producer}; "
                                   f"not overwriting it (choose another path)")
 
 
-def write_json(path, payload):
+def write_json(path, payload, producer=PRODUCER):
     """Write ``payload`` (with its ``producer``) to ``path``, never over a foreign file."""
     path = Path(path)
-    check_writable(path)
+    check_writable(path, producer)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
-        json.dump({**payload, "producer": PRODUCER}, handle, indent=1)
+        json.dump({**payload, "producer": producer}, handle, indent=1)
     os.replace(handle.name, path)
 
 
@@ -118,7 +118,8 @@ def _one_shot_seconds(suite, implementation, replicas):
     if suite == "first_step":
         return cases.first_step_seconds(implementation, replicas)
     keras.backend.clear_session()
-    cases.load_implementation(implementation)
+    cases.build_network(implementation, replicas)  # imports, and a lowering measured once (auto), untimed
+    keras.backend.clear_session()
 
     def build():
         return synchronize([weight.value for weight in cases.build_network(implementation, replicas).weights])
@@ -133,9 +134,9 @@ def _timed_calls(function, calls):
     return statistics.median(timed(function)[0] for _ in range(calls))
 
 
-def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("multidense",)):
+def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("multidense",), with_floor=True):
     """One cell: per-block seconds of the reference, each candidate (and, for the train step, the
-    floor), all interleaved."""
+    floor unless ``with_floor`` is false), all interleaved."""
     from harness.registry import REFERENCE
 
     names = [REFERENCE, *candidates]
@@ -146,7 +147,7 @@ def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("mul
                 samples[name].append(_one_shot_seconds(suite, name, replicas))
         return samples
     functions = {name: _warm_step(suite, name, replicas) for name in names}
-    if suite == "train_step":
+    if suite == "train_step" and with_floor:
         from benchmarks.floor import FloorStep
 
         floor = FloorStep(replicas)

@@ -11,6 +11,10 @@ PROFILE_VARIABLE = "MRH_BENCH_PROFILE"
 DEFAULT_PROFILE = "regular"
 GPU_REPLICAS = 100
 CLIPNORMS = {"off": None, "nnpdf": NNPDF_CLIPNORM}
+# The fused layer's lowerings, an asv parameter of the train-step, layer and GPU suites: "auto" is what
+# users get (measured per machine); the others are pinned (multidense_impl.lowerings). The reference
+# runs at "auto" only; "single" only at R = 1.
+LOWERINGS = ("auto", "per_replica", "replica_leading", "broadcast", "single")
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,8 @@
 import keras
 
 from harness.replica_layer import ReplicaLayer
+from multidense_impl import lowerings
 from multidense_impl.initializers import MultiInitializer
-
-# Backends on which the product runs as R plain ``(b*N, F) @ (F, units)`` matmuls on slices of the
-# fused kernel when no GPU is visible: TensorFlow's CPU BatchMatMulV2 of R such small matrices took
-# ~1.4x the time of R MatMuls (``python -m benchmarks.step_profile``; docs/benchmarks.md). The
-# variables stay fused.
-PER_REPLICA_PRODUCT_CPU_BACKENDS = ("tensorflow",)
-# Backends on which the hidden layers run as ``(R, b*N, F) @ (R, F, units)``, the replica axis the
-# only batch axis, instead of the broadcast ``(b, R, N, F) @ (R, F, units)``: on JAX (XLA:CPU) the
-# broadcast form's backward pass copies (transposes) every activation before the kernel-gradient
-# dot; on TensorFlow/CPU the broadcast BatchMatMul was slower in the layer suite (kept where
-# TensorFlow sees a GPU, which this project could not measure). PyTorch gained nothing.
-REPLICA_LEADING_BACKENDS = ("jax", "tensorflow")
-# Backends whose first layer also runs replica-leading, its (b*N, F) input broadcast to
-# (R, b*N, F); elsewhere it stays the broadcast matmul of (b, 1, N, F) with (R, F, units).
-FIRST_LAYER_REPLICA_LEADING_BACKENDS = ("jax",)
 
 
 @keras.saving.register_keras_serializable(package="multidense_impl")
@@ -26,18 +12,23 @@ class MultiDense(ReplicaLayer):
     """Dense layer for R replicas with one fused kernel and bias (one variable each).
 
     Kernel ``(R, F, units)``, bias ``(R, 1, units)``. The product is the einsum ``bnf,rfg->brng`` on
-    the first layer (its input has no replica axis) and ``brnf,rfg->brng`` after, computed as a
-    ``matmul`` whose layout suits the backend (measured with ``python -m benchmarks.grid``):
+    the first layer (its input has no replica axis) and ``brnf,rfg->brng`` after, computed by one of
+    ``lowerings.LOWERINGS`` (each a ``_<lowering>`` method), chosen when the layer is built:
 
-    * R = 1: a plain ``(N, F) @ (F, units)`` as ``Dense`` does, on every backend;
-    * R plain matmuls on the kernel's replica slices, on TensorFlow without a GPU (see
-      ``PER_REPLICA_PRODUCT_CPU_BACKENDS``);
-    * a broadcast ``matmul`` of ``(b, 1 or R, N, F)`` with ``(R, F, units)`` on PyTorch, and for the
-      first layer on TensorFlow with a GPU (on TensorFlow/CPU the einsum lowering, transposes around
-      a BatchMatMul, made the fused train step slower than R plain Dense layers);
-    * ``(R, b*N, F) @ (R, F, units)``, the replica axis the only batch axis, on JAX and for the
-      hidden layers on TensorFlow with a GPU (see ``REPLICA_LEADING_BACKENDS``).
+    * ``single``: R = 1, a plain ``(N, F) @ (F, units)`` as ``Dense`` does;
+    * ``per_replica``: R plain matmuls on the kernel's replica slices;
+    * ``replica_leading``: ``(R, b*N, F) @ (R, F, units)``, the replica axis the only batch axis;
+    * ``broadcast``: ``(b, 1 or R, N, F) @ (R, F, units)``, the replica axis a broadcast batch axis.
+
+    ``lowering`` (default None: ``MRH_LOWERING``, else ``auto``) pins one of them, or asks for
+    ``auto`` (measured on this machine, cached) or ``prior`` (the backend's default, unmeasured);
+    ``lowering_used`` says which one runs.
     """
+
+    def __init__(self, units, replica_seeds, *args, lowering=None, **kwargs):
+        super().__init__(units, replica_seeds, *args, **kwargs)
+        self.lowering = None if lowering is None else lowerings.check_lowering(lowering)
+        self.lowering_used = None
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -52,6 +43,7 @@ class MultiDense(ReplicaLayer):
                 shape=(self.replicas, 1, self.units),
                 initializer=MultiInitializer(self.bias_initializer, self.replica_seeds, self.base_seed),
             )
+        self.lowering_used = lowerings.resolve(self, input_shape)
 
     @property
     def equation(self):
@@ -60,13 +52,21 @@ class MultiDense(ReplicaLayer):
 
     def call(self, inputs):
         self.check_input_shape(inputs.shape)
-        return getattr(self, f"_{product_path(self.replicas, self.is_first_layer)}")(inputs)
+        return getattr(self, f"_{self.lowering_used}")(inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "lowering": self.lowering}
 
     def _broadcast(self, inputs):
         """``(b, 1 or R, N, F) @ (R, F, units)``, the replica axis a broadcast batch axis."""
         if self.is_first_layer:
             inputs = keras.ops.expand_dims(inputs, 1)  # (b, 1, N, F): broadcast over replicas
-        return self._bias_and_activation(keras.ops.matmul(inputs, self.kernel), self._stacked_bias())
+        kernel = self.kernel
+        if self.replicas == 1:
+            # (F, units): TensorFlow's oneDNN BatchMatMul broadcasts a kernel batch axis of length 1
+            # wrongly when the batch is > 1 (garbage, or a heap corruption; TensorFlow 2.21)
+            kernel = keras.ops.reshape(kernel, (self.input_features, self.units))
+        return self._bias_and_activation(keras.ops.matmul(inputs, kernel), self._stacked_bias())
 
     def _stacked_bias(self):
         """``(R, 1, units)``, or None without a bias."""
@@ -89,10 +89,10 @@ class MultiDense(ReplicaLayer):
         return keras.ops.expand_dims(outputs, 1) if self.is_first_layer else outputs
 
     def _per_replica(self, inputs):
-        """R plain ``(b*N, F) @ (F, units)`` products on replica slices (see
-        ``PER_REPLICA_PRODUCT_CPU_BACKENDS``). Inputs, kernel and bias are split with ``unstack``
-        on a leading axis, which TensorFlow does without a copy and whose gradient is one stack; an
-        indexed slice ``x[r]`` would back-propagate R full-size zero-padded gradients."""
+        """R plain ``(b*N, F) @ (F, units)`` products on replica slices. Inputs, kernel and bias are
+        split with ``unstack`` on a leading axis, which TensorFlow does without a copy and whose
+        gradient is one stack; an indexed slice ``x[r]`` would back-propagate R full-size zero-padded
+        gradients."""
         replicas = self.replicas
         if self.is_first_layer:
             per_replica = [keras.ops.reshape(inputs, (-1, self.input_features))] * replicas
@@ -107,8 +107,8 @@ class MultiDense(ReplicaLayer):
         return self._replica_leading_output(keras.ops.stack(outputs, axis=0), inputs)
 
     def _replica_leading(self, inputs):
-        """The product as ``(R, b*N, F) @ (R, F, units)``, the replica axis leading (see
-        ``REPLICA_LEADING_BACKENDS``); with batch 1 (the fit's) every reshape is free."""
+        """The product as ``(R, b*N, F) @ (R, F, units)``, the replica axis leading; with batch 1 (the
+        fit's) every reshape is free."""
         features = self.input_features
         if self.is_first_layer:
             flat = keras.ops.reshape(inputs, (1, -1, features))
@@ -131,18 +131,3 @@ class MultiDense(ReplicaLayer):
             return keras.ops.reshape(outputs, (1, self.replicas, points, self.units))
         outputs = keras.ops.reshape(outputs, (self.replicas, -1, points, self.units))
         return keras.ops.transpose(outputs, (1, 0, 2, 3))
-
-
-PRODUCT_PATHS = ("single", "per_replica", "replica_leading", "broadcast")
-
-
-def product_path(replicas, is_first_layer):
-    """How ``MultiDense`` computes its product on the active backend, one of ``PRODUCT_PATHS``
-    (each a ``MultiDense._<path>`` method); read when a layer is traced."""
-    if replicas == 1:
-        return "single"
-    backend = keras.backend.backend()
-    if backend in PER_REPLICA_PRODUCT_CPU_BACKENDS and not keras.distribution.list_devices("gpu"):
-        return "per_replica"
-    leading = FIRST_LAYER_REPLICA_LEADING_BACKENDS if is_first_layer else REPLICA_LEADING_BACKENDS
-    return "replica_leading" if backend in leading else "broadcast"

@@ -14,6 +14,7 @@ from reports import asv_site, page
 from reports.asv_config import read_asv_paths
 from reports.asv_results import load_results
 from reports.fit_section import default_paths, fit_context
+from reports.lowerings_table import LOWERINGS_FILE, lowerings_context
 from reports.perf_grid import PERF_GRID_FILE, perf_grid_context
 from reports.summary import summary_context
 from reports.validation_results import POWER_FILE, VALIDATION_FILE, load_power, load_validation
@@ -48,6 +49,7 @@ def build_report(root=".", output=None, validation_path=None, power_path=None, p
         "asv_index": f"{ASV_SUBFOLDER}/index.html",
         "descriptions": page.descriptions(),
         "perf_grid": perf_grid_context(root / PERF_GRID_FILE),
+        "lowerings": lowerings_context(root / LOWERINGS_FILE),
         **page.validation_context(validation, power, output),
     }
     context["fit"] = fit_context(*default_paths(root), output)

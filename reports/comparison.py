@@ -7,11 +7,12 @@ the ratio is reference / fused (a speedup for times: above 1 the fused implement
 from dataclasses import dataclass
 
 from harness.registry import REFERENCE
+from harness.timing_rule import FASTER, SLOWER
 from reports.statistics import compare, is_regression
 from validation.speedup import FUSED_FASTER, FUSED_SLOWER
-from validation.timing import FASTER, SLOWER
 
 IMPLEMENTATION_PARAM = "implementation"
+LOWERING_PARAM, AUTO_LOWERING = "lowering", "auto"
 FUSED_VERDICTS = {SLOWER: FUSED_FASTER, FASTER: FUSED_SLOWER}  # the reference slower = the fused faster
 
 
@@ -55,19 +56,27 @@ def without_implementation(params):
     return tuple((name, value) for name, value in params if name != IMPLEMENTATION_PARAM)
 
 
+def _reference_key(benchmark, params, env_name):
+    """What pairs a fused measurement with the reference's: every parameter but the implementation and
+    the lowering (the reference computes one way, measured at ``lowering=auto``)."""
+    return benchmark, tuple(p for p in without_implementation(params) if p[0] != LOWERING_PARAM), env_name
+
+
 def fused_vs_reference(measurements):
-    """One pair per (benchmark, other parameters, fused implementation) among ``measurements``."""
+    """One pair per (benchmark, other parameters, fused implementation) among ``measurements``; each
+    lowering of the fused layer is paired with the reference's one measurement."""
     references = {
-        (m.benchmark, without_implementation(m.params), m.env_name): m
+        _reference_key(m.benchmark, m.params, m.env_name): m
         for m in measurements
         if implementation_of(m) == REFERENCE
+        and m.param_dict.get(LOWERING_PARAM, AUTO_LOWERING) == AUTO_LOWERING
     }
     pairs = []
     for fused in measurements:
         name = implementation_of(fused)
         if name is None or name == REFERENCE:
             continue
-        reference = references.get((fused.benchmark, without_implementation(fused.params), fused.env_name))
+        reference = references.get(_reference_key(fused.benchmark, fused.params, fused.env_name))
         if reference is not None:
             pairs.append(FusedVsReference(reference, fused, compare(reference, fused)))
     return pairs

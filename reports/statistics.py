@@ -1,7 +1,7 @@
-"""Comparing two asv measurements with the harness's one timing rule (``validation.timing``).
+"""Comparing two asv measurements with the harness's one timing rule (``harness.timing_rule``).
 
 The report page (fused vs reference, time per commit) and the nightly gate (commit vs previous commit)
-judge asv's recorded samples with ``validation.timing.judge_unpaired``: the ratio of the medians, its
+judge asv's recorded samples with ``harness.timing_rule.judge_unpaired``: the ratio of the medians, its
 99 % bootstrap interval, and a change only when the interval excludes 1 and the ratio is at least
 ``MIN_EFFECT`` away from 1. A measurement with fewer than ``MIN_SAMPLES`` samples (``asv run --quick``
 records one) is never compared: its ratio is shown, marked "not comparable", and is never significant.
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from validation.timing import (
+from harness.timing_rule import (
     MIN_EFFECT,
     MIN_SAMPLES,
     NOT_COMPARABLE,

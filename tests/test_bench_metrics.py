@@ -234,3 +234,16 @@ def test_peak_memory_reads_the_allocators_peak(monkeypatch):
     tf = pytest.importorskip("tensorflow")
     monkeypatch.setattr(tf.config.experimental, "get_memory_info", lambda name: {"current": 1, "peak": 77})
     assert device.peak_memory_bytes("tensorflow") == 77
+
+
+@pytest.mark.parametrize("answer", [{"current": 0, "peak": 0}, {"current": 5, "peak": 0}])
+def test_an_allocator_answering_zero_keeps_no_statistics(monkeypatch, answer):
+    """TensorFlow's CPU allocator with oneDNN on answers zeros: that is no measurement of 0 bytes."""
+    tf = pytest.importorskip("tensorflow")
+    monkeypatch.setattr(tf.config.experimental, "get_memory_info", lambda name: answer)
+    with pytest.raises(device.NoMemoryStatistics, match="peak of 0 bytes"):
+        device.peak_memory_bytes("tensorflow")
+    jax = pytest.importorskip("jax")
+    monkeypatch.setattr(jax, "devices", lambda *a: [FakeDevice({"peak_bytes_in_use": 0})])
+    with pytest.raises(device.NoMemoryStatistics, match="peak of 0 bytes"):
+        device.peak_memory_bytes("jax")

@@ -8,7 +8,7 @@ import multidense_impl
 import reference_impl
 from harness.equivalence import sum_of_squares
 from harness.gradients import loss_and_gradients, replica_gradients
-from multidense_impl import MultiDense, layers
+from multidense_impl import MultiDense, lowerings
 from reference_impl import PerReplicaDense
 from tests.conftest import relative_difference, spaced_seeds, to_numpy
 
@@ -99,26 +99,29 @@ def test_dropout_networks_build_and_drop(xgrid):
         assert not np.allclose(inference, training)
 
 
-@pytest.mark.parametrize("path", [p for p in layers.PRODUCT_PATHS if p != "single"])
+LOWERING_CASES = [(name, 3) for name in lowerings.candidates(3)] + [(name, 1) for name in lowerings.LOWERINGS]
+
+
+@pytest.mark.parametrize(("lowering", "replicas"), LOWERING_CASES)
 @pytest.mark.parametrize("is_first_layer", [True, False])
 @pytest.mark.parametrize("batch", [1, 2])
-def test_every_product_path_agrees_with_the_reference(monkeypatch, path, is_first_layer, batch):
-    """Each way MultiDense can compute its product (only one runs on a given backend and device)
-    gives the reference's outputs and kernel gradients, at batch 1 and 2."""
-    monkeypatch.setattr(layers, "product_path", lambda replicas, is_first_layer: path)
-    seeds = spaced_seeds(3)
-    shape = (batch, 30, 2) if is_first_layer else (batch, 3, 30, 6)
+def test_every_lowering_agrees_with_the_reference(lowering, replicas, is_first_layer, batch):
+    """Each way MultiDense can compute its product (auto picks one per machine) gives the
+    reference's outputs and kernel gradients, at batch 1 and 2, with 3 replicas and with 1."""
+    seeds = spaced_seeds(replicas)
+    shape = (batch, 30, 2) if is_first_layer else (batch, replicas, 30, 6)
     inputs = keras.ops.convert_to_tensor(np.random.default_rng(1).normal(size=shape).astype("float32"))
     kwargs = dict(is_first_layer=is_first_layer, base_seed=1, activation="tanh",
                   bias_initializer="random_normal")
-    fused, reference = (keras.Sequential([keras.Input(shape[1:], batch_size=batch),
-                                          layer(4, seeds, **kwargs)])
-                        for layer in (MultiDense, PerReplicaDense))
+    fused, reference = (keras.Sequential([keras.Input(shape[1:], batch_size=batch), layer])
+                        for layer in (MultiDense(4, seeds, lowering=lowering, **kwargs),
+                                      PerReplicaDense(4, seeds, **kwargs)))
+    assert fused.layers[0].lowering_used == lowering
     expected_loss, expected = loss_and_gradients(reference, inputs, sum_of_squares)
     actual_loss, actual = loss_and_gradients(fused, inputs, sum_of_squares)
     assert relative_difference(to_numpy(fused(inputs)), to_numpy(reference(inputs))) <= TOLERANCE
     assert relative_difference(to_numpy(actual_loss), to_numpy(expected_loss)) <= TOLERANCE
     kernel_gradients = to_numpy(actual[0])
-    for replica in range(3):
+    for replica in range(replicas):
         ref_kernel_gradient = to_numpy(expected[2 * replica])
         assert relative_difference(kernel_gradients[replica], ref_kernel_gradient) <= TOLERANCE, replica

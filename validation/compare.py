@@ -2,7 +2,7 @@
 
 Both commits are exported (``git archive``) and timed by one warm worker process each, in
 interleaved blocks (``benchmarks.interleaved``); every benchmark gets a verdict from the timing rule
-(``validation.timing``), printed with its ratio, interval and the method's measured error rates.
+(``harness.timing_rule``), printed with its ratio, interval and the method's measured error rates.
 Exit status: 0 no regression, 1 a regression, 2 a failure (bad input, a commit that does not run).
 """
 

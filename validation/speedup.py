@@ -4,7 +4,7 @@
 
 Each block times every implementation at every R in turn inside one process, so machine drift hits
 all alike; the per-block log ratio fused / reference is judged by the timing rule
-(``validation.timing``). Its false-alarm rate is measured by ``python -m validation.timing_power``
+(``harness.timing_rule``). Its false-alarm rate is measured by ``python -m validation.timing_power``
 (the reference against its twin, identical code under two names).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.registry import REFERENCE, implementation_names
-from validation.timing import FASTER, SLOWER, judge_paired
+from harness.timing_rule import FASTER, SLOWER, judge_paired
 from validation.timing_method import (
     DEFAULT_BLOCKS,
     DEFAULT_REPLICAS,

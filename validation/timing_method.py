@@ -15,7 +15,7 @@ import statistics
 import numpy as np
 
 from harness.registry import REFERENCE, implementation_names
-from validation.timing import judge_paired
+from harness.timing_rule import judge_paired
 
 DEFAULT_SUITES = ("train_step",)
 DEFAULT_REPLICAS = (1, 10)

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from harness.timing_rule import FASTER, NO_CHANGE, SLOWER
 from reports.statistics import REGRESSION_FACTOR, Comparison, compare, is_regression
 from tests.reports.synthetic import spread
-from validation.timing import FASTER, NO_CHANGE, SLOWER
 
 
 def measured(samples):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks.interleaved import Blocks, Case
-from validation.timing import (
+from harness.timing_rule import (
     FASTER,
     MIN_EFFECT,
     MIN_SAMPLES,

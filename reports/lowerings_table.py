@@ -1,0 +1,31 @@
+"""The report's per-machine table of the fused layer's lowerings, read from the file written by
+``python -m benchmarks.lowerings`` (reference / fused per lowering, auto against each pinned one, and
+what auto chose per layer)."""
+
+import json
+from pathlib import Path
+
+LOWERINGS_FILE = Path("results/perf/lowerings.json")
+
+
+def lowerings_context(path):
+    """``{"available", "path", "command", "machine", "rows"}``: one row per R and lowering;
+    ``available`` False without the file, a ValueError naming it when it is not such a file."""
+    path = Path(path)
+    if not path.exists():
+        return {"available": False, "path": str(path), "command": "", "machine": {}, "rows": []}
+    try:
+        data = json.loads(path.read_text())
+        rows = [
+            {"replicas": row["replicas"], "lowering": lowering, "best": lowering == row["best_pinned"],
+             "ratio": entry["reference_over_fused"], "low": entry["low"], "high": entry["high"],
+             "auto_ratio": entry.get("auto_over_pinned"), "auto_low": entry.get("auto_low"),
+             "auto_high": entry.get("auto_high"), "auto_verdict": entry.get("auto_verdict", ""),
+             "auto_choice": ", ".join(f"{layer}: {name}" for layer, name in row["auto_choice"].items())}
+            for row in data["rows"] for lowering, entry in row["lowerings"].items()
+        ]
+        machine = dict(data["machine"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"lowerings table {path}: not written by benchmarks.lowerings ({error})") from None
+    return {"available": True, "path": str(path), "command": data.get("command", ""), "machine": machine,
+            "rows": rows}

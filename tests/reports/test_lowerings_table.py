@@ -1,0 +1,59 @@
+"""The report's lowering table, from a file in the layout ``python -m benchmarks.lowerings`` writes."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from benchmarks.grid import write_json
+from benchmarks.lowerings import PRODUCER, lowering_row
+from reports.build import build_report
+from reports.lowerings_table import LOWERINGS_FILE, lowerings_context
+
+
+def lowerings_file(path):
+    """Blocks where the replica-leading lowering is 1.5x faster than the others and auto picked it."""
+    rng = np.random.default_rng(0)
+    drift = np.exp(rng.normal(0, 0.05, 12))
+    samples = {"reference": list(0.02 * drift), "multidense": list(0.01 * drift),
+               "multidense@per_replica": list(0.015 * drift),
+               "multidense@replica_leading": list(0.01 * drift),
+               "multidense@broadcast": list(0.015 * drift)}
+    row = lowering_row(100, samples, ["per_replica", "replica_leading", "broadcast"])
+    row["auto_choice"] = {"multi_dense_0": "replica_leading"}
+    write_json(path, {"machine": {"backend": "tensorflow", "onednn": "True"}, "rows": [row],
+                      "command": "python -m benchmarks.lowerings"}, PRODUCER)
+    return row
+
+
+def test_the_context_reads_every_lowering_and_the_verdict_on_auto(tmp_path):
+    row = lowerings_file(tmp_path / "lowerings.json")
+    assert row["best_pinned"] == "replica_leading"
+    assert row["lowerings"]["per_replica"]["auto_verdict"] == "faster"
+    context = lowerings_context(tmp_path / "lowerings.json")
+    by_lowering = {r["lowering"]: r for r in context["rows"]}
+    assert set(by_lowering) == {"auto", "per_replica", "replica_leading", "broadcast"}
+    assert by_lowering["auto"]["ratio"] == pytest.approx(2.0)
+    assert by_lowering["replica_leading"]["best"]
+    assert by_lowering["replica_leading"]["auto_ratio"] == pytest.approx(1)
+    assert context["machine"]["onednn"] == "True"
+
+
+def test_a_foreign_file_is_named_and_a_missing_one_is_said(tmp_path):
+    assert not lowerings_context(tmp_path / "none.json")["available"]
+    (tmp_path / "bad.json").write_text(json.dumps({"rows": [{"replicas": 1}]}))
+    with pytest.raises(ValueError, match="bad.json"):
+        lowerings_context(tmp_path / "bad.json")
+
+
+def test_the_page_shows_the_table(asv_project, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(asv_project, project, symlinks=True)
+    lowerings_file(project / LOWERINGS_FILE)
+    page = build_report(project, tmp_path / "html", publish=False, progress=lambda message: None).read_text()
+    table = page[page.index('id="lowerings-table"'):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr>") == 5 and "(fastest pinned)" in table
+    assert "multi_dense_0: replica_leading" in table
+    assert "faster" in table
