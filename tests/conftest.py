@@ -1,7 +1,6 @@
 """Shared fixtures: spaced replica seeds (no +i collisions) and the NNPDF-like x-grid."""
 
 import os
-from pathlib import Path
 
 import keras
 import numpy as np
