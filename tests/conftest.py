@@ -1,6 +1,7 @@
 """Shared fixtures: spaced replica seeds (no +i collisions) and the NNPDF-like x-grid."""
 
 import os
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -14,6 +15,7 @@ from multidense_impl.lowerings import LOWERING_VARIABLE, PRIOR
 # another (every lowering is checked against the reference in test_equivalence.py; ``auto``, the
 # measured choice, in test_lowerings.py). What ``auto`` measures goes to the project's own ignored
 # cache folder, not the user's, shared by every test process and the CLIs they start.
+TEST_TUNING_CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "tuning.json"
 os.environ.setdefault(CACHE_VARIABLE, str(TEST_TUNING_CACHE))
 os.environ.setdefault(LOWERING_VARIABLE, PRIOR)
 
