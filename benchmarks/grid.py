@@ -3,10 +3,10 @@ fraction of the floor (``benchmarks.floor``). ``python -m benchmarks.grid --help
 
 Each backend runs in its own subprocess (``KERAS_BACKEND`` is read once, at import). Inside it, the
 two implementations (and, for the train step, the floor) are timed in interleaved blocks: a block
-is a few calls of one, then of the other, in alternating order, so that load on the machine hits
-both alike; a block's time is the median of its calls. A cell's ratio is the median of the per-block
-ratios reference / fused (above 1: the
-fused layer is faster) and its interval the 95 % bootstrap percentile interval of that median.
+is a few calls of each, in a fresh random order per block, so that load on the machine hits all
+alike; a block's time is the median of its calls. A cell's ratio is the median of the per-block
+ratios reference / fused (above 1: the fused layer is faster) and its interval the 95 % bootstrap
+percentile interval of that median.
 Build and first step are one-shot: each block is one fresh build (or first step) of each.
 """
 
@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -155,9 +156,11 @@ def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("mul
     calls = {name: max(1, math.ceil(block_seconds / _timed_calls(function, 1)))
              for name, function in functions.items()}
     samples = {name: [] for name in functions}
-    order = list(functions)
-    for block in range(blocks):
-        for name in order if block % 2 == 0 else order[::-1]:
+    # a fresh random order per block: with a fixed (or alternating) order a case always has the same
+    # neighbours, and a fast step after a slow one runs slower (benchmarks/interleaved.py)
+    order_rng = random.Random(0)
+    for _ in range(blocks):
+        for name in order_rng.sample(list(functions), len(functions)):
             if name == "floor":  # its own clock: GEMM time plus the traffic at the measured bandwidth
                 samples[name].append(statistics.median(floor.seconds() for _ in range(calls[name])))
             else:
