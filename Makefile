@@ -101,19 +101,21 @@ power: install
 # The main job: quick validation, the power table, an asv run of HEAD, the asv site and the report
 # page in reports/html/. A failed validation does not stop it: the page shows the failures.
 report: install
-	@echo "== [1/6] validation (quick) -> results/validation/validation.json"
+	@echo "== [1/7] validation (quick) -> results/validation/validation.json"
 	@status=0; $(PY) -m validation --quick || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
-	@echo "== [2/6] validation power (null seeds and planted defects, about 3 min) -> results/validation/power.json"
+	@echo "== [2/7] validation power (null seeds and planted defects, about 3 min) -> results/validation/power.json"
 	$(PY) -m validation --power
-	@echo "== [3/6] speedup: fused vs reference, interleaved workers (about 2 min) -> results/timing/speedup.json"
+	@echo "== [3/7] speedup: fused vs reference, interleaved workers (about 2 min) -> results/timing/speedup.json"
 	$(PY) -m validation.speedup
-	@echo "== [4/6] fit-level validation (quick: R = 20, 150-point grid; CPU ~65 s) -> results/validation/fit.json"
+	@echo "== [4/7] fit-level validation (quick: R = 20, 150-point grid; CPU ~65 s) -> results/validation/fit.json"
 	@status=0; $(PY) -m validation --fit || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
-	@echo "== [5/6] asv run of HEAD (profile $(REPORT_PROFILE), in $(VENV)) -> .asv/results"
+	@echo "== [5/7] the fused layer's lowerings on this machine (train step, R = 10 and 100) -> results/perf/lowerings.json"
+	$(PY) -m benchmarks.lowerings --replicas 10 100 --blocks 12 --json results/perf/lowerings.json
+	@echo "== [6/7] asv run of HEAD (profile $(REPORT_PROFILE), in $(VENV)) -> .asv/results"
 	@$(PY) -m asv machine --yes >/dev/null
 	MRH_BENCH_PROFILE=$(REPORT_PROFILE) $(PY) -m asv run --python=same --record-samples \
 		--set-commit-hash "$$(git rev-parse HEAD)"
-	@echo "== [6/6] asv publish and the report page -> reports/html/"
+	@echo "== [7/7] asv publish and the report page -> reports/html/"
 	$(PY) -m reports
 
 # Is HEAD slower than BASE? One warm worker per commit, interleaved blocks, a verdict per benchmark with

@@ -76,7 +76,9 @@ class Worker:
         self.label = label
         self.source = Path(pythonpath).resolve()
         pythonpath = self.source
-        environment = {**os.environ, **(env or {}), "PYTHONPATH": str(pythonpath),
+        # several workers share one GPU: neither JAX nor TensorFlow may take it all at start-up
+        environment = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+                       **os.environ, **(env or {}), "PYTHONPATH": str(pythonpath),
                        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
         self.process = subprocess.Popen(
             [sys.executable, str(BENCHMARKS_DIR / "interleaved.py"), "--worker"],

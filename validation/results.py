@@ -67,6 +67,8 @@ def environment():
     import numpy
     import scipy
 
+    from harness.device import device_description
+
     return {
         "backend": keras.backend.backend(),
         "keras": keras.__version__,
@@ -76,6 +78,8 @@ def environment():
         "scipy": scipy.__version__,
         "device": _device(),
         "hostname": socket.gethostname(),
+        # what decides float32 rounding and speed here: CPU model or GPU, TensorFlow's oneDNN state
+        "machine": device_description(),
     }
 
 
