@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from harness.device import device_description
 from harness.registry import REFERENCE
 from validation.commits import export, plant, resolve, show
 from validation.speedup import NO_CHANGE as SPEEDUP_NO_CHANGE
@@ -203,6 +204,7 @@ def study(args):
     start, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     blocks, commits, work = record(args.repo, args.rounds, args.blocks, args.steps)
     recorded = {"schema": SCHEMA, "machine": socket.gethostname(), "started": started,
+                "device": device_description(os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)),
                 "backend": os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND),
                 "seconds": time.perf_counter() - start, "commits": commits, "work": work,
                 "design_sizes": {"rounds": args.rounds, "blocks": args.blocks, "steps": args.steps},

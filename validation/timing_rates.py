@@ -61,4 +61,32 @@ def error_rates_lines(power=None, backend=None):
     if backend and backend != measured_backend:
         lines.append(f"  NOT measured on {backend}: these rates are {measured_backend}'s; "
                      f"`KERAS_BACKEND={backend} make timing-power` measures them")
+    mismatch = device_mismatch(power.get("device"), backend or measured_backend)
+    if mismatch:
+        lines.append(f"  {mismatch}: `make timing-power` measures them here")
     return lines
+
+
+DEVICE_FIELDS = ("device", "onednn")  # what changes the kernels, hence the noise, between machines
+
+
+def device_mismatch(recorded, backend):
+    """A sentence when the table's device (``device_description`` fields) is not this machine's, or
+    was not recorded; None when they agree or this machine's cannot be described."""
+    from harness.device import device_description
+
+    try:
+        here = device_description(backend)
+    except ImportError:
+        return None
+    here = {field: here[field] for field in DEVICE_FIELDS if field in here}
+    if not recorded:
+        return f"the table records no device: these rates may not hold on this one ({_describe(here)})"
+    there = {field: recorded[field] for field in DEVICE_FIELDS if field in recorded}
+    if there != here:
+        return f"NOT measured on this device ({_describe(here)}) but on {_describe(there)}"
+    return None
+
+
+def _describe(fields):
+    return ", ".join(f"{name} {value}" for name, value in fields.items())

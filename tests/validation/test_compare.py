@@ -10,6 +10,7 @@ import pytest
 
 from benchmarks.interleaved import Case, WorkerError, measure
 from benchmarks.planted_slowdown import slowed_call
+from harness.device import device_description
 from multidense_impl import MultiDense
 from validation import compare
 from validation.commits import CommitError, export, plant, resolve, show
@@ -122,9 +123,15 @@ def test_error_rates_come_from_the_power_table(tmp_path):
                                       "rate": 0.95, "goal_text": ">= 95%", "met": True}]}))
     lines = error_rates_lines(load_power(table))
     assert "19/20 = 95.0%" in lines[1] and "met" in lines[1]
-    assert "backend tensorflow" in lines[0] and len(lines) == 2  # a table without a backend: the default
-    assert "NOT measured on torch" in error_rates_lines(load_power(table), backend="torch")[-1]
-    assert len(error_rates_lines(load_power(table), backend="tensorflow")) == 2
+    assert "backend tensorflow" in lines[0] and len(lines) == 3  # a table without a backend: the default
+    assert "records no device" in lines[2]
+    assert "NOT measured on torch" in error_rates_lines(load_power(table), backend="torch")[-2]
+    data = json.loads(table.read_text())
+    here = device_description("tensorflow")
+    table.write_text(json.dumps({**data, "device": here}))
+    assert len(error_rates_lines(load_power(table), backend="tensorflow")) == 2  # measured here
+    table.write_text(json.dumps({**data, "device": {**here, "device": "GPU H100"}}))
+    assert "NOT measured on this device" in error_rates_lines(load_power(table), backend="tensorflow")[-1]
     table.write_text("{not json")
     with pytest.raises(PowerTableError, match=str(table)):
         load_power(table)
