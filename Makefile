@@ -106,7 +106,7 @@ report: install
 	@echo "== [2/7] validation power (null seeds and planted defects, about 3 min) -> results/validation/power.json"
 	$(PY) -m validation --power
 	@echo "== [3/7] speedup: fused vs reference, interleaved workers (about 2 min) -> results/timing/speedup.json"
-	$(PY) -m validation.speedup
+	$(PY) -m validation.timing.speedup
 	@echo "== [4/7] fit-level validation (quick: R = 20, 150-point grid; CPU ~65 s) -> results/validation/fit.json"
 	@status=0; $(PY) -m validation --fit || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo "== [5/7] the fused layer's lowerings on this machine (train step, R = 10 and 100) -> results/perf/lowerings.json"
@@ -119,18 +119,18 @@ report: install
 	$(PY) -m reports
 
 # Is HEAD slower than BASE? One warm worker per commit, interleaved blocks, a verdict per benchmark with
-# its interval and measured error rates. `python -m validation.compare` exits 0 no regression, 1 regression,
+# its interval and measured error rates. `python -m validation.timing.compare` exits 0 no regression, 1 regression,
 # 2 failure; make itself exits 2 whenever a recipe fails, so the command's own code is printed too.
 BASE ?= main
 HEAD ?= HEAD
 compare: install
-	@status=0; $(PY) -m validation.compare --base $(BASE) --head $(HEAD) || status=$$?; \
-	if [ $$status -ne 0 ]; then echo "python -m validation.compare exited $$status (1: regression, 2: failure)"; fi; \
+	@status=0; $(PY) -m validation.timing.compare --base $(BASE) --head $(HEAD) || status=$$?; \
+	if [ $$status -ne 0 ]; then echo "python -m validation.timing.compare exited $$status (1: regression, 2: failure)"; fi; \
 	exit $$status
 
 # The timing power table: A/A and planted 1.25x / 1.10x slowdowns through the real pipeline (~30 min).
 timing-power: install
-	$(PY) -m validation.timing_power
+	$(PY) -m validation.timing.power
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .compare

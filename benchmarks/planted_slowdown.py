@@ -1,6 +1,6 @@
 """A planted slowdown: real extra work in ``MultiDense.call``, not a sleep.
 
-This file is copied verbatim into planted commits (``python -m validation.timing_power plant``) as
+This file is copied verbatim into planted commits (``python -m validation.timing.power plant``) as
 ``multidense_impl/_planted_slowdown.py``, and ``multidense_impl/layers.py`` gets two lines appended:
 
     from multidense_impl._planted_slowdown import slowed_call

@@ -3,8 +3,8 @@
 import argparse
 import sys
 
-from reports.build import build_report
 from reports.errors import ReportInputError
+from reports.page.build import build_report
 
 
 def main(argv=None):

@@ -107,7 +107,7 @@ def test_writer_refuses_a_foreign_file_and_replaces_its_own(tmp_path):
 
 
 def test_report_block_reads_the_train_step_rows_and_says_when_the_grid_is_missing(tmp_path):
-    from reports.perf_grid import perf_grid_context
+    from reports.page.perf_grid import perf_grid_context
 
     missing = perf_grid_context(tmp_path / "none.json")
     assert missing["available"] is False and missing["rows"] == []

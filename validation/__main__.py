@@ -61,7 +61,7 @@ def main(argv=None):
         p.error(f"--seed must be >= 0, got {args.seed}")
     _select_backend(p, args.backend)
     if args.fit or args.fit_power:
-        from validation.fit_cli import fit_main
+        from validation.fit.cli import fit_main
 
         return fit_main(p, args)
     try:
@@ -86,7 +86,7 @@ def _validate(p, args):
     from validation.candidates import load_candidate
     from validation.results import check_writable, write_json
     from validation.settings import MODES
-    from validation.suite import run_suite, verdict_table
+    from validation.steps.suite import run_suite, verdict_table
 
     path = args.json or RESULTS / "validation.json"
     try:
@@ -106,8 +106,8 @@ def _validate(p, args):
 
 
 def _power(args):
-    from validation.power import measure, text_table
     from validation.results import TEXT_HEADER, check_writable, write_json, write_text
+    from validation.steps.power import measure, text_table
 
     path = args.json or RESULTS / "power.json"
     text_path = path.with_suffix(".txt")

@@ -28,7 +28,7 @@ def asv_project(tmp_path_factory):
 @pytest.fixture(scope="session")
 def built_report(asv_project, tmp_path_factory):
     """The report of ``asv_project`` built once into a temporary folder."""
-    from reports.build import build_report
+    from reports.page.build import build_report
 
     output = tmp_path_factory.mktemp("report") / "html"
     build_report(asv_project, output, progress=lambda message: None)

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from reports.asv_config import read_asv_paths
-from reports.asv_results import load_results
 from reports.errors import ReportInputError
+from reports.measurements.asv_config import read_asv_paths
+from reports.measurements.asv_results import load_results
 
 
 @pytest.fixture(scope="module")

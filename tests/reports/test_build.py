@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from reports.asv_site import localize_html
-from reports.build import build_report
 from reports.errors import ReportInputError
+from reports.page.asv_site import localize_html
+from reports.page.build import build_report
 from tests.reports.conftest import FIXTURES
 
 EXTERNAL_RESOURCE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*(?:src|href)=\"(?:https?:)?//", re.I)

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from harness.fit import FitResult
-from reports.build import TEMPLATES, _number
 from reports.errors import ReportInputError
-from reports.fit_section import fit_context
-from validation import fit_checks
-from validation.fit_run import FIT_SCHEMA, design_summary, write_result
+from reports.page.build import TEMPLATES, _number
+from reports.page.fit_section import fit_context
+from validation.fit import checks as fit_checks
+from validation.fit.run import FIT_SCHEMA, design_summary, write_result
 from validation.results import _plain
 from validation.settings import FIT_QUICK
 

@@ -1,4 +1,4 @@
-"""The whole-fit timing table (reports/fit_timing.py) from synthetic asv 0.6 results files."""
+"""The whole-fit timing table (reports/page/fit_timing.py) from synthetic asv 0.6 results files."""
 
 import itertools
 import json
@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from reports.asv_results import load_results
-from reports.build import build_report
-from reports.fit_timing import benchmark_class, git_branch_name, whole_fit_table
+from reports.measurements.asv_results import load_results
+from reports.page.build import build_report
+from reports.page.fit_timing import benchmark_class, git_branch_name, whole_fit_table
 from tests.reports.conftest import FIXTURES
 from tests.reports.synthetic import COLUMNS, SKIPPED
 

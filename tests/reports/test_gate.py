@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from reports.gate import FAILURE, OK, REGRESSION, main
+from reports.nightly.gate import FAILURE, OK, REGRESSION, main
 from tests.reports.asv_project import asv_run, commit, init_repo, write_project
 from tests.reports.synthetic import MACHINE, SKIPPED, spread, write_commit
 
@@ -84,7 +84,7 @@ def test_genuine_quick_runs_of_identical_code_never_regress(tmp_path):
         (tmp_path / f"change{index}.txt").write_text("x")
         hashes.append(commit(tmp_path, f"commit {index}"))
         assert asv_run(tmp_path, hashes[-1], quick=True).returncode == 0
-    finished = subprocess.run([sys.executable, "-m", "reports.gate", "--root", str(tmp_path)],
+    finished = subprocess.run([sys.executable, "-m", "reports.nightly.gate", "--root", str(tmp_path)],
                               capture_output=True, text=True)
     assert finished.returncode == OK, finished.stdout + finished.stderr
     assert "not comparable" in finished.stdout

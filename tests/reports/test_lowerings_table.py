@@ -8,8 +8,8 @@ import pytest
 
 from benchmarks.grid import write_json
 from benchmarks.lowerings import PRODUCER, lowering_row
-from reports.build import build_report
-from reports.lowerings_table import LOWERINGS_FILE, lowerings_context
+from reports.page.build import build_report
+from reports.page.lowerings_table import LOWERINGS_FILE, lowerings_context
 
 
 def lowerings_file(path):

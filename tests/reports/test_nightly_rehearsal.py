@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from reports import gate
-from reports.nightly import gpu_machine_name
-from reports.nightly_asv import commit_window, link_results, split_measured
-from reports.results_branch import AppendOnlyError, ResultsBranch, measured_commits
+from reports.nightly import gate
+from reports.nightly.asv_runs import commit_window, link_results, split_measured
+from reports.nightly.night import gpu_machine_name
+from reports.nightly.results_branch import AppendOnlyError, ResultsBranch, measured_commits
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"

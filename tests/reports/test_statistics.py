@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from harness.timing_rule import FASTER, NO_CHANGE, SLOWER
-from reports.statistics import REGRESSION_FACTOR, Comparison, compare, is_regression
+from reports.measurements.statistics import REGRESSION_FACTOR, Comparison, compare, is_regression
 from tests.reports.synthetic import spread
 
 

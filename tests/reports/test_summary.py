@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from reports.build import render
 from reports.errors import ReportInputError
-from reports.summary import COMPARE_SCHEMA, SPEEDUP_SCHEMA, summary_context
-from validation.timing_rates import SCHEMA as POWER_SCHEMA
+from reports.page.build import render
+from reports.page.summary import COMPARE_SCHEMA, SPEEDUP_SCHEMA, summary_context
+from validation.timing.rates import SCHEMA as POWER_SCHEMA
 
 VALIDATION = {"passed": False, "checks": [{"verdict": "pass"}, {"verdict": "fail"}, {"verdict": "pass"}]}
 POWER = {"null_runs": 200, "rows": [
@@ -67,7 +67,7 @@ def test_the_box_states_each_answer_with_its_error_rate(tmp_path, timing_files):
 
 
 def test_without_measurements_the_box_says_how_to_make_them(tmp_path, monkeypatch):
-    monkeypatch.setattr("validation.timing_rates.COMMITTED", tmp_path / "absent.json")
+    monkeypatch.setattr("validation.timing.rates.COMMITTED", tmp_path / "absent.json")
     monkeypatch.chdir(tmp_path)
     context = summary_context(tmp_path, {"machines": []}, VALIDATION, None)
     html = render({"summary": context}, "summary.html.j2")

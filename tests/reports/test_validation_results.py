@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from reports.errors import ReportInputError
-from reports.validation_results import load_power, load_validation
+from reports.page.validation_results import load_power, load_validation
 from tests.reports.conftest import FIXTURES
 
 

@@ -52,7 +52,7 @@ def test_the_nightly_job_only_calls_the_rehearsed_program():
     benchmark = load("nightly-gpu.yml")["jobs"]["benchmark"]
     steps = "\n".join(step.get("run", "") for step in benchmark["steps"])
     assert "-m reports.nightly" in steps
-    for inline in ("git ", "asv run", "reports.gate", "worktree"):
+    for inline in ("git ", "asv run", "reports.nightly.gate", "worktree"):
         assert inline not in steps, f"inline {inline!r} in the nightly workflow: move it into reports.nightly"
     assert benchmark["outputs"]["gate"] == "${{ steps.nightly.outputs.code }}"
 

@@ -3,7 +3,7 @@
 import functools
 
 from validation.settings import QUICK
-from validation.suite import run_suite
+from validation.steps.suite import run_suite
 
 
 @functools.cache

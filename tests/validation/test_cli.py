@@ -8,7 +8,7 @@ from validation.__main__ import main
 from validation.defects import DEFECTS, module_name
 from validation.results import POWER_SCHEMA
 from validation.settings import QUICK
-from validation.suite import GROUPS
+from validation.steps.suite import GROUPS
 
 from .conftest import quick_results
 
@@ -83,7 +83,7 @@ def test_failing_candidate_exits_1(tmp_path):
 
 
 def test_power_rows_and_table(monkeypatch):
-    from validation import power
+    from validation.steps import power
 
     monkeypatch.setattr(power, "POWER", QUICK)
     dropout = [i for i, g in enumerate(GROUPS) if g.title == "dropout"][0]

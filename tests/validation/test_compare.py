@@ -12,10 +12,10 @@ from benchmarks.interleaved import Case, WorkerError, measure
 from benchmarks.planted_slowdown import slowed_call
 from harness.device import device_description
 from multidense_impl import MultiDense
-from validation import compare
-from validation.commits import CommitError, export, plant, resolve, show
-from validation.timing_power import planted_files
-from validation.timing_rates import PowerTableError, error_rates_lines, load_power
+from validation.timing import compare
+from validation.timing.commits import CommitError, export, plant, resolve, show
+from validation.timing.power import planted_files
+from validation.timing.rates import PowerTableError, error_rates_lines, load_power
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 
 from harness.workload import NNPDF_CLIPNORM
-from validation import equivalence_checks, training_checks
 from validation.candidates import load_candidate
 from validation.settings import QUICK
+from validation.steps import equivalence_checks, training_checks
 
 SMALL = dataclasses.replace(QUICK, mode="test", equivalence_replicas=4, equivalence_points=200,
                             training_replicas=3, training_points=60, training_datasets=3,

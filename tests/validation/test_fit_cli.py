@@ -6,7 +6,7 @@ import pytest
 
 from harness.workload import NNPDF_CLIPNORM
 from validation.__main__ import main, parser
-from validation.fit_cli import fit_settings
+from validation.fit.cli import fit_settings
 
 
 @pytest.mark.parametrize(("argv", "named"), [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from validation.fit_statistics import distance_grids, ensemble_stats, permutation_test
+from validation.fit.statistics import distance_grids, ensemble_stats, permutation_test
 from validation.settings import ALPHA, FIT_QUICK
 
 SHAPE = (20, 30, 8)  # replicas, x-points, flavours

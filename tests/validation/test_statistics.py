@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from validation import dropout_checks, initializer_checks
 from validation.candidates import load_candidate
 from validation.settings import QUICK
+from validation.steps import dropout_checks, initializer_checks
 
 pytestmark = pytest.mark.backend_matrix
 

@@ -18,7 +18,7 @@ from harness.timing_rule import (
     judge_unpaired,
     verdict_of,
 )
-from validation.timing_method import judge_comparison
+from validation.timing.method import judge_comparison
 
 pytestmark = pytest.mark.backend_matrix
 BLOCKS = 80

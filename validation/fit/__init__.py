@@ -1,0 +1,8 @@
+"""Fit-level equivalence: whole fits (early stopping, dropout) of the candidate and the reference
+compared as ensembles (``python -m validation --fit``), their power study (``--fit-power``) and the
+fit loop's overhead (``python -m validation.fit.overhead``).
+
+May import harness, the implementations and validation's shared modules (candidates, results,
+settings, defects) and validation.steps.suite's verdict table and progress line; not
+validation.timing, benchmarks or reports.
+"""

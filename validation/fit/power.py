@@ -1,0 +1,131 @@
+"""Fit-level power: false alarms over independent null repetitions and detection of planted defects.
+
+Each repetition (run seed s) fits the reference once per design and configuration, then every
+candidate of that configuration against those reference fits. Null candidates (the real fused layer,
+the einsum alternative, the fused layer with per-replica clipnorm) count false alarms (goal <= 1 %);
+planted defects count detections (a failing fit check). Repetitions are spread over processes.
+"""
+
+import os
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import numpy as np
+
+from harness.workload import NNPDF_CLIPNORM
+from validation.defects import module_name
+from validation.results import (
+    FIT_POWER_SCHEMA,
+    TEXT_HEADER,
+    environment,
+    now_iso,
+)
+
+FALSE_ALARM_GOAL = 0.01
+EINSUM = "validation.fit.einsum"
+# (configuration, clipnorm, candidate, kind, designs, every run): kind "null" or the planted defect's
+# name; rows not run every repetition run on the first ``defect_runs`` seeds only.
+ROWS = (
+    ("plain", None, "multidense", "null", ("independent", "matched"), True),
+    ("plain", None, EINSUM, "null", ("independent", "matched"), True),
+    ("plain", None, module_name("shared_dropout_mask"), "shared_dropout_mask", ("independent",), False),
+    ("plain", None, module_name("naive_fans"), "naive_fans", ("independent", "matched"), False),
+    ("plain", None, module_name("consecutive_seeds"), "consecutive_seeds", ("independent", "matched"), False),
+    ("nnpdf_clipnorm", NNPDF_CLIPNORM, "multidense", "null", ("independent", "matched"), False),
+    ("nnpdf_clipnorm", NNPDF_CLIPNORM, module_name("clipnorm_coupling"), "clipnorm_coupling",
+     ("independent", "matched"), False),
+)
+
+
+def _repetitions(task):
+    """Worker: per row index, failing checks counted and per-run chi2 shifts, over ``seeds``."""
+    import dataclasses
+
+    from validation.candidates import load_candidate, reference
+    from validation.fit import checks as fit_checks
+
+    settings, seeds, defect_runs = task
+    counts = {i: Counter() for i in range(len(ROWS))}
+    shifts = {i: [] for i in range(len(ROWS))}
+    for seed in seeds:
+        rows = [i for i, row in enumerate(ROWS) if row[5] or seed < defect_runs]
+        for config, clipnorm in dict.fromkeys((ROWS[i][0], ROWS[i][1]) for i in rows):
+            config_settings = dataclasses.replace(settings, clipnorm=clipnorm)
+            truths = {design: fit_checks.run_side(reference(), config_settings, design, 0, seed)
+                      for design in fit_checks.DESIGNS}
+            for i in (i for i in rows if ROWS[i][0] == config):
+                candidate = load_candidate(ROWS[i][2])
+                for design in ROWS[i][4]:
+                    pair = fit_checks.draw(candidate, config_settings, seed, design, truths[design])
+                    failed = [c.__name__ for c in fit_checks.CHECKS if not c(pair, config_settings).passed]
+                    counts[i].update(f"{design}.{name}" for name in failed)
+                    counts[i][f"{design}.any"] += bool(failed)
+                    shifts[i].append((design, float(np.mean(pair.candidate.central_chi2)
+                                                     - np.mean(pair.reference.central_chi2))))
+    return counts, shifts
+
+
+def measure(settings, runs, workers=None, defect_runs=None, progress=print):
+    """The fit_power.json payload: every-run rows over ``runs`` seeds, the others over ``defect_runs``."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    defect_runs = min(runs, defect_runs or max(1, runs // 5))
+    started, start = now_iso(), time.perf_counter()
+    chunks = [list(range(s, min(s + workers, runs))) for s in range(0, runs, workers)]
+    tasks = [(settings, [seed], defect_runs) for chunk in chunks for seed in chunk]
+    counts = {i: Counter() for i in range(len(ROWS))}
+    shifts = {i: [] for i in range(len(ROWS))}
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        for done, (task_counts, task_shifts) in enumerate(pool.map(_repetitions, tasks), start=1):
+            for i, counted in task_counts.items():
+                counts[i].update(counted)
+                shifts[i] += task_shifts[i]
+            progress(f"  repetition {done}/{len(tasks)} done ({time.perf_counter() - start:.0f} s)")
+    rows = [row for i in range(len(ROWS)) for row in _rows(i, counts[i], shifts[i], runs, defect_runs)]
+    return {"schema": FIT_POWER_SCHEMA, "environment": environment(), "started": started,
+            "seconds": time.perf_counter() - start, "null_runs": runs, "defect_runs": defect_runs,
+            "settings": settings.as_json(), "alpha": settings.alpha,
+            "note": f"reduced size: R = {settings.replicas} replicas per fit, {settings.points}-point grid, "
+                    f"<= {settings.max_steps} steps, patience {settings.patience}; rows of multidense and "
+                    f"the einsum alternative without clipnorm over {runs} seeds, the others over "
+                    f"{defect_runs}",
+            "rows": rows}
+
+
+def _rows(index, counts, shifts, runs, defect_runs):
+    from validation.fit.checks import CHECKS
+
+    config, clipnorm, candidate, kind, designs, every_run = ROWS[index]
+    n = runs if every_run else defect_runs
+    rows = []
+    for design in designs:
+        design_shifts = [s for d, s in shifts if d == design]
+        for check in [c.__name__ for c in CHECKS] + ["any"]:
+            failures = counts[f"{design}.{check}"]
+            rate = failures / n
+            met = rate <= FALSE_ALARM_GOAL if kind == "null" else None
+            rows.append({"configuration": config, "clipnorm": clipnorm, "candidate": candidate,
+                         "defect": None if kind == "null" else kind, "design": design, "check": check,
+                         "kind": "false_alarm" if kind == "null" else "detection", "runs": n,
+                         "failures": failures, "rate": rate, "goal": FALSE_ALARM_GOAL if met is not None
+                         else None, "met": met,
+                         "median_central_chi2_shift": float(np.median(design_shifts)) if design_shifts
+                         else None})
+    return rows
+
+
+def text_table(payload):
+    lines = [f"{TEXT_HEADER} (fit level)",
+             f"# {payload['started']}  {payload['environment']['backend']}  {payload['seconds']:.0f} s",
+             f"# {payload['note']}; alpha {payload['alpha']} per check",
+             f"{'candidate':<42} {'clipnorm':<8} {'design':<11} {'check':<22} {'kind':<11} {'fail':>5} "
+             f"{'runs':>5} {'rate':>7}  {'chi2 shift':>10}  goal"]
+    for row in payload["rows"]:
+        goal = "-" if row["met"] is None else ("<= 1% " + ("met" if row["met"] else "NOT MET"))
+        clip = "-" if row["clipnorm"] is None else f"{row['clipnorm']:.0e}"
+        shift = row["median_central_chi2_shift"]
+        lines.append(f"{row['candidate']:<42} {clip:<8} {row['design']:<11} {row['check']:<22} "
+                     f"{row['kind']:<11} {row['failures']:>5} {row['runs']:>5} {row['rate']:>7.1%}  "
+                     f"{'-' if shift is None else f'{shift:+.3g}':>10}  {goal}")
+    return "\n".join(lines) + "\n"

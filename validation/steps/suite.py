@@ -1,0 +1,95 @@
+"""Run every check group on a candidate and assemble the validation.json payload."""
+
+import functools
+import time
+from dataclasses import dataclass
+
+from harness.registry import REFERENCE
+from harness.workload import NNPDF_CLIPNORM
+from validation.candidates import load_candidate
+from validation.results import VALIDATION_SCHEMA, environment, now_iso
+from validation.steps import dropout_checks, equivalence_checks, initializer_checks, training_checks
+
+
+@dataclass(frozen=True)
+class Group:
+    """Checks that share one sample: ``draw(candidate, settings, run_seed)`` feeds each check."""
+
+    title: str
+    draw: object
+    checks: tuple
+    check_names: tuple  # the names its results carry
+
+
+def _group(module):
+    name = module.GROUP
+    return Group(name, module.draw, module.CHECKS, tuple(f"{name}.{c.__name__}" for c in module.CHECKS))
+
+
+def _training_group(clipnorm):
+    return Group(f"training ({training_checks.config_name(clipnorm)})",
+                 functools.partial(training_checks.draw, clipnorm=clipnorm), training_checks.CHECKS,
+                 training_checks.check_names(clipnorm))
+
+
+GROUPS = (_group(initializer_checks), _group(dropout_checks), _group(equivalence_checks),
+          _training_group(None), _training_group(NNPDF_CLIPNORM))
+
+
+def run_group(group, candidate, settings, run_seed):
+    """The group's results; the shared draw's time is split evenly over its checks."""
+    start = time.perf_counter()
+    sample = group.draw(candidate, settings, run_seed)
+    shared = (time.perf_counter() - start) / len(group.checks)
+    results = []
+    for check in group.checks:
+        start = time.perf_counter()
+        result = check(sample, settings)
+        result.seconds = shared + time.perf_counter() - start
+        result.details["run_seed"] = run_seed
+        results.append(result)
+    return results
+
+
+def progress_line(index, total, result):
+    p_value = "" if result.p_value is None else f" p={result.p_value:.3g}"
+    return (f"[{index:2d}/{total}] {result.name:<36} {result.verdict.upper():<4} "
+            f"{result.statistic_name}={result.statistic:.3g} {result.comparison} {result.threshold:.3g}"
+            f"{p_value} ({result.seconds:.1f} s)")
+
+
+def verdict_table(results):
+    width = max(len(r.name) for r in results)
+    lines = [f"{'check':<{width}}  verdict  {'statistic':>11}  cmp  {'threshold':>9}  {'p-value':>8}",
+             "-" * (width + 52)]
+    for r in results:
+        p_value = "-" if r.p_value is None else f"{r.p_value:.3g}"
+        lines.append(f"{r.name:<{width}}  {r.verdict:<7}  {r.statistic:>11.4g}  {r.comparison:>3}  "
+                     f"{r.threshold:>9.3g}  {p_value:>8}")
+    return "\n".join(lines)
+
+
+def run_suite(candidate_name, settings, run_seed=0, progress=print):
+    """Every check on ``candidate_name`` against the reference: (validation.json payload, results)."""
+    candidate = load_candidate(candidate_name)
+    started, start = now_iso(), time.perf_counter()
+    total = sum(len(group.checks) for group in GROUPS)
+    results = []
+    for group in GROUPS:
+        for result in run_group(group, candidate, settings, run_seed):
+            results.append(result)
+            progress(progress_line(len(results), total, result))
+    payload = {
+        "schema": VALIDATION_SCHEMA,
+        "mode": settings.mode,
+        "candidate": candidate_name,
+        "reference": REFERENCE,
+        "environment": environment(),
+        "started": started,
+        "seconds": time.perf_counter() - start,
+        "passed": all(r.passed for r in results),
+        "settings": settings.as_json(),
+        "checks": [r.as_json() for r in results],
+        "curves": {r.name: r.curve for r in results if r.curve is not None},
+    }
+    return payload, results

@@ -1,0 +1,115 @@
+"""Is my branch slower than main? ``python -m validation.timing.compare --base main [--head HEAD]``.
+
+Both commits are exported (``git archive``) and timed by one warm worker process each, in
+interleaved blocks (``benchmarks.interleaved``); every benchmark gets a verdict from the timing rule
+(``harness.timing_rule``), printed with its ratio, interval and the method's measured error rates.
+Exit status: 0 no regression, 1 a regression, 2 a failure (bad input, a commit that does not run).
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from validation.timing.commits import CommitError, export, resolve
+from validation.timing.method import (
+    DEFAULT_BLOCKS,
+    DEFAULT_REPLICAS,
+    DEFAULT_ROUNDS,
+    DEFAULT_STEPS,
+    DEFAULT_SUITES,
+    comparison_cases,
+    judge_comparison,
+)
+from validation.timing.rates import error_rates_lines
+
+OK, REGRESSION, FAILURE = 0, 1, 2
+BACKENDS = ("tensorflow", "jax", "torch")
+RESULT = Path("results/timing/compare.json")
+SCHEMA = "multireplica-harness/timing-compare/1"
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m validation.timing.compare",
+                                description=__doc__.splitlines()[0])
+    p.add_argument("--base", default="main", help="the baseline commit or branch (default main)")
+    p.add_argument("--head", default="HEAD", help="the commit judged (default HEAD)")
+    p.add_argument("--repo", default=".", help="the git repository (default .)")
+    p.add_argument("--replicas", type=int, nargs="+", default=list(DEFAULT_REPLICAS))
+    p.add_argument("--suites", nargs="+", default=list(DEFAULT_SUITES),
+                   choices=("train_step", "forward"))
+    p.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
+                   help="fresh worker pairs (default %(default)s)")
+    p.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS,
+                   help="blocks per round (default %(default)s)")
+    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="timed steps per case and block")
+    p.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                   help="Keras backend of both workers: tensorflow, jax or torch (default $KERAS_BACKEND, "
+                        "else tensorflow)")
+    p.add_argument("--json", type=Path, default=RESULT, help=f"result file (default {RESULT})")
+    return p
+
+
+def main(argv=None):
+    p = parser()
+    args = p.parse_args(argv)
+    for name in ("rounds", "blocks", "steps"):
+        if getattr(args, name) < 1:
+            p.exit(FAILURE, f"error: --{name} must be >= 1, got {getattr(args, name)}\n")
+    if any(r < 1 for r in args.replicas):
+        p.exit(FAILURE, f"error: --replicas must be >= 1, got {args.replicas}\n")
+    if args.backend not in BACKENDS:
+        p.exit(FAILURE, f"error: --backend must be one of {', '.join(BACKENDS)}, got {args.backend!r}\n")
+    from validation.results import check_writable, write_json
+
+    try:
+        check_writable(args.json)
+        base, head = resolve(args.repo, args.base, "--base"), resolve(args.repo, args.head, "--head")
+        sources = {"base": export(args.repo, base), "head": export(args.repo, head)}
+    except (CommitError, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return FAILURE
+    from benchmarks.interleaved import WorkerError, measure
+
+    cases = comparison_cases(args.suites, args.replicas)
+    print(f"comparing {args.head} ({head[:12]}) against {args.base} ({base[:12]}) on {args.backend}: "
+          f"{len(cases)} benchmarks, {args.rounds} rounds x {args.blocks} interleaved blocks "
+          f"x {args.steps} steps")
+    start = time.perf_counter()
+    try:
+        blocks = measure(sources, cases, args.rounds, args.blocks, args.steps,
+                         env={"KERAS_BACKEND": args.backend}, progress=print)
+    except WorkerError as error:
+        print(f"FAILURE: {error}", file=sys.stderr)
+        return FAILURE
+    rows = judge_comparison(blocks, "base", "head")
+    print(format_rows(rows))
+    for line in error_rates_lines(backend=args.backend):
+        print(line)
+    regressions = [row for row in rows if row["verdict"] == "slower"]
+    write_json(args.json, {"schema": SCHEMA, "base": base, "head": head, "base_name": args.base,
+                           "head_name": args.head, "backend": args.backend,
+                           "seconds": time.perf_counter() - start,
+                           "rows": rows, "blocks": blocks.as_json()})
+    if regressions:
+        print(f"REGRESSION: {len(regressions)} benchmark(s) slower: "
+              f"{', '.join(row['benchmark'] for row in regressions)}")
+        return REGRESSION
+    print(f"OK: no regression ({time.perf_counter() - start:.0f} s; wrote {args.json})")
+    return OK
+
+
+def format_rows(rows):
+    width = max(len(row["benchmark"]) for row in rows)
+    lines = [f"{'benchmark':<{width}}  {'base ms':>9}  {'head ms':>9}  {'head/base':>9}  "
+             f"{'99% interval':>15}  verdict", "-" * (width + 70)]
+    for row in rows:
+        interval = f"{row['low']:.3f} - {row['high']:.3f}" if row["low"] is not None else "-"
+        lines.append(f"{row['benchmark']:<{width}}  {row['base_ms']:>9.3f}  {row['head_ms']:>9.3f}  "
+                     f"{row['ratio']:>9.3f}  {interval:>15}  {row['verdict']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
