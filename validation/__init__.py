@@ -10,6 +10,5 @@ Three subsystems, one package each, and the modules they share:
   result files), ``settings`` (sizes and thresholds of each mode) and ``defects/`` (planted defects).
 
 May import harness, the implementations (multidense_impl, reference_impl, through harness.registry
-or directly) and benchmarks; never reports. The three subpackages do not import one another, except
-that validation.fit prints its results with validation.steps.suite's verdict table and progress line.
+or directly) and benchmarks; never reports. The three subpackages do not import one another.
 """

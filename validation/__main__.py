@@ -84,9 +84,9 @@ def _select_backend(p, backend):
 
 def _validate(p, args):
     from validation.candidates import load_candidate
-    from validation.results import check_writable, write_json
+    from validation.results import check_writable, verdict_table, write_json
     from validation.settings import MODES
-    from validation.steps.suite import run_suite, verdict_table
+    from validation.steps.suite import run_suite
 
     path = args.json or RESULTS / "validation.json"
     try:

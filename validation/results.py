@@ -61,6 +61,24 @@ def bonferroni(p_values):
     return min(1.0, min(p_values) * len(p_values)) if p_values else 1.0
 
 
+def progress_line(index, total, result):
+    p_value = "" if result.p_value is None else f" p={result.p_value:.3g}"
+    return (f"[{index:2d}/{total}] {result.name:<36} {result.verdict.upper():<4} "
+            f"{result.statistic_name}={result.statistic:.3g} {result.comparison} {result.threshold:.3g}"
+            f"{p_value} ({result.seconds:.1f} s)")
+
+
+def verdict_table(results):
+    width = max(len(r.name) for r in results)
+    lines = [f"{'check':<{width}}  verdict  {'statistic':>11}  cmp  {'threshold':>9}  {'p-value':>8}",
+             "-" * (width + 52)]
+    for r in results:
+        p_value = "-" if r.p_value is None else f"{r.p_value:.3g}"
+        lines.append(f"{r.name:<{width}}  {r.verdict:<7}  {r.statistic:>11.4g}  {r.comparison:>3}  "
+                     f"{r.threshold:>9.3g}  {p_value:>8}")
+    return "\n".join(lines)
+
+
 def environment():
     """Versions and machine the checks ran on."""
     import keras

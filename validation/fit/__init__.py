@@ -3,6 +3,5 @@ compared as ensembles (``python -m validation --fit``), their power study (``--f
 fit loop's overhead (``python -m validation.fit.overhead``).
 
 May import harness, the implementations and validation's shared modules (candidates, results,
-settings, defects) and validation.steps.suite's verdict table and progress line; not
-validation.timing, benchmarks or reports.
+settings, defects); not validation.steps or validation.timing, nor benchmarks or reports.
 """

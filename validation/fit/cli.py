@@ -56,7 +56,7 @@ def fit_main(p, args):
 def _fit(p, args, settings):
     from validation.candidates import load_candidate
     from validation.fit.run import FIT_SCHEMA, check_result_path, run_fit_validation, write_result
-    from validation.steps.suite import verdict_table
+    from validation.results import verdict_table
 
     path = args.json or RESULTS / "fit.json"
     try:

@@ -15,9 +15,9 @@ from validation.results import (
     check_writable,
     environment,
     now_iso,
+    progress_line,
     write_json,
 )
-from validation.steps.suite import progress_line
 
 PLOTTED_POINTS = 300  # x-points kept in fit.json for the report's bands (the tests use every point)
 
