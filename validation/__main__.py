@@ -83,25 +83,20 @@ def _select_backend(p, backend):
 
 
 def _validate(p, args):
-    from validation.candidates import load_candidate
-    from validation.results import check_writable, verdict_table, write_json
+    from validation.candidates import require_candidate
+    from validation.results import check_writable, summary_line, verdict_table, write_json
     from validation.settings import MODES
     from validation.steps.suite import run_suite
 
     path = args.json or RESULTS / "validation.json"
-    try:
-        load_candidate(args.candidate)
-    except (ValueError, ImportError) as error:
-        p.error(f"--candidate {args.candidate!r}: {error}")
+    require_candidate(p, args.candidate)
     check_writable(path)
     settings = MODES[args.mode or "quick"]
     print(f"validating {args.candidate} against the reference ({settings.mode} mode)")
     payload, results = run_suite(args.candidate, settings, args.seed)
     print(verdict_table(results))
     write_json(path, payload)
-    verdict = "PASSED" if payload["passed"] else "FAILED"
-    print(f"{verdict}: {sum(r.passed for r in results)}/{len(results)} checks pass in "
-          f"{payload['seconds']:.1f} s on {payload['environment']['backend']}; wrote {path}")
+    print(summary_line(payload, results, path))
     return 0 if payload["passed"] else 1
 
 

@@ -17,6 +17,14 @@ def load_candidate(name):
     return module
 
 
+def require_candidate(parser, name):
+    """``load_candidate(name)``, or the command's usage error (exit 2) naming ``--candidate``."""
+    try:
+        return load_candidate(name)
+    except (ValueError, ImportError) as error:
+        parser.error(f"--candidate {name!r}: {error}")
+
+
 def reference():
     return load_implementation(REFERENCE)
 

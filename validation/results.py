@@ -79,6 +79,13 @@ def verdict_table(results):
     return "\n".join(lines)
 
 
+def summary_line(payload, results, path, checks="checks"):
+    """The closing line of a validation run: PASSED or FAILED, checks passed, time, backend, file."""
+    verdict = "PASSED" if payload["passed"] else "FAILED"
+    return (f"{verdict}: {sum(r.passed for r in results)}/{len(results)} {checks} pass in "
+            f"{payload['seconds']:.1f} s on {payload['environment']['backend']}; wrote {path}")
+
+
 def environment():
     """Versions and machine the checks ran on."""
     import keras

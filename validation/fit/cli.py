@@ -54,15 +54,12 @@ def fit_main(p, args):
 
 
 def _fit(p, args, settings):
-    from validation.candidates import load_candidate
+    from validation.candidates import require_candidate
     from validation.fit.run import FIT_SCHEMA, check_result_path, run_fit_validation, write_result
-    from validation.results import verdict_table
+    from validation.results import summary_line, verdict_table
 
     path = args.json or RESULTS / "fit.json"
-    try:
-        load_candidate(args.candidate)
-    except (ValueError, ImportError) as error:
-        p.error(f"--candidate {args.candidate!r}: {error}")
+    require_candidate(p, args.candidate)
     check_result_path(path, FIT_SCHEMA)
     print(f"fit-level validation of {args.candidate} against the reference ({settings.mode} mode: "
           f"R = {settings.replicas}, {settings.points}-point grid, <= {settings.max_steps} steps, patience "
@@ -75,9 +72,7 @@ def _fit(p, args, settings):
             if key.startswith("max_"):
                 print(f"  {result.name}: {key} = {value:.3g} (validphys: ~10 is not statistical)")
     write_result(path, payload)
-    verdict = "PASSED" if payload["passed"] else "FAILED"
-    print(f"{verdict}: {sum(r.passed for r in results)}/{len(results)} fit checks pass in "
-          f"{payload['seconds']:.1f} s on {payload['environment']['backend']}; wrote {path}")
+    print(summary_line(payload, results, path, "fit checks"))
     return 0 if payload["passed"] else 1
 
 

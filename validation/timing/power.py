@@ -196,12 +196,12 @@ def text_table(payload):
 
 
 def study(args):
-    from validation.results import check_writable
+    from validation.results import check_writable, now_iso
 
     text_path = args.json.with_suffix(".txt")
     check_writable(args.json)
     check_writable(text_path, TEXT_HEADER)
-    start, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    start, started = time.perf_counter(), now_iso()
     blocks, commits, work = record(args.repo, args.rounds, args.blocks, args.steps)
     recorded = {"schema": SCHEMA, "machine": socket.gethostname(), "started": started,
                 "device": device_description(os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)),

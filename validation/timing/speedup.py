@@ -68,14 +68,14 @@ def main(argv=None):
     if min(args.replicas) < 1 or min(args.rounds, args.blocks, args.steps) < 1:
         p.error("--replicas, --rounds, --blocks and --steps must be >= 1")
     from benchmarks.interleaved import WorkerError, measure
-    from validation.results import check_writable, write_json
+    from validation.results import check_writable, now_iso, write_json
     from validation.timing.rates import DEFAULT_BACKEND, error_rates_lines
 
     try:
         check_writable(args.json)
     except FileExistsError as error:
         p.error(f"--json: {error}")
-    start, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    start, started = time.perf_counter(), now_iso()
     cases = comparison_cases(("train_step",), args.replicas, implementation_names())
     try:
         blocks = measure({"tree": Path.cwd()}, cases, rounds=args.rounds, blocks=args.blocks,
