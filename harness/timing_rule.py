@@ -12,7 +12,7 @@ paired units, or each side). A change is declared only when both hold: the inter
 (significant) and the ratio is at least ``MIN_EFFECT`` away from 1 (relevant). The minimum effect is
 what keeps process-level effects that no interval sees (each worker process has its own memory
 layout) from being called a change; its false-alarm and detection rates are measured by
-``python -m validation.timing_power`` on the real pipeline.
+``python -m validation.timing.power`` on the real pipeline.
 """
 
 import math
