@@ -84,16 +84,22 @@ lowerings: install
 validation: install
 	$(PY) -m validation --quick
 
-# Fit-level equivalence: whole fits compared as ensembles (FIT_MODE=--full: R = 100, 1500-point grid).
-.PHONY: fit fit-power
-FIT_MODE ?= --quick
+# Fit-level equivalence: whole fits compared as ensembles, at the size chosen by power (FIT_MODE=--quick:
+# CI's size; FIT_MODE=--full: R = 100, 1500-point grid).
+.PHONY: fit fit-power fit-size
+FIT_MODE ?=
 fit: install
 	$(PY) -m validation --fit $(FIT_MODE)
 
-# Fit-level false alarms and planted-defect detection (reduced size; long: see docs/validation.md).
-FIT_POWER_RUNS ?= 300
+# The default fit check's false alarms and planted-defect detection at its size (~15 min: docs/validation.md).
+FIT_POWER_RUNS ?= 100
+FIT_DEFECT_RUNS ?= 20
 fit-power: install
-	$(PY) -m validation --fit-power --fit-power-runs $(FIT_POWER_RUNS)
+	$(PY) -m validation --fit-power --fit-power-runs $(FIT_POWER_RUNS) --fit-defect-runs $(FIT_DEFECT_RUNS)
+
+# The fit size chosen by power: clipnorm-coupling detection and false alarms over sizes (~22 min).
+fit-size: install
+	$(PY) -m validation.fit.size
 
 power: install
 	$(PY) -m validation --power
@@ -107,7 +113,7 @@ report: install
 	$(PY) -m validation --power
 	@echo "== [3/7] speedup: fused vs reference, interleaved workers (about 2 min) -> results/timing/speedup.json"
 	$(PY) -m validation.timing.speedup
-	@echo "== [4/7] fit-level validation (quick: R = 20, 150-point grid; CPU ~65 s) -> results/validation/fit.json"
+	@echo "== [4/7] fit-level validation (the size chosen by power: R = 20, 150 steps, NNPDF clipnorm; ~15 s) -> results/validation/fit.json"
 	@status=0; $(PY) -m validation --fit || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo "== [5/7] the fused layer's lowerings on this machine (train step, R = 10 and 100) -> results/perf/lowerings.json"
 	$(PY) -m benchmarks.lowerings --replicas 10 100 --blocks 12 --json results/perf/lowerings.json

@@ -127,6 +127,15 @@ class FitWorkload:
         """``(ndata,)`` the whitened central values."""
         return self._tables[1]
 
+    def predictions(self, pdf):
+        """``(R, ndata)``: the whitened data each replica's ``(R, N, 8)`` PDF predicts (numpy FK
+        convolution, the same map as FKConvolution); ``central_data`` is the truth's prediction."""
+        pdf = np.asarray(pdf, dtype="float64")
+        if pdf.ndim != 3 or pdf.shape[1:] != (self.n_points, FLAVOURS):
+            raise ValueError(f"pdf must have shape (replicas, {self.n_points}, {FLAVOURS}), got {pdf.shape}")
+        blocks = pdf.reshape(len(pdf), self.n_datasets, -1, FLAVOURS)
+        return np.einsum("rkpf,kdpf->rkd", blocks, self.fk_table).reshape(len(pdf), self.n_data)
+
     def pseudodata(self, replica_shift=None):
         """``(1, R, ndata)``: central data plus one unit-Gaussian fluctuation per replica.
 

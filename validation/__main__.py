@@ -2,7 +2,8 @@
 
     python -m validation [--quick | --full] [--backend NAME] [--candidate IMPL] [--json PATH]
     python -m validation --power [--power-runs N]
-    python -m validation --fit [--full] [--candidate IMPL] [--fit-dropout RATE] [--fit-clipnorm C|nnpdf]
+    python -m validation --fit [--quick | --full] [--candidate IMPL] [--fit-dropout RATE]
+                         [--fit-clipnorm C|nnpdf|none]
     python -m validation --fit-power [--fit-power-runs N]
 
 Exit status: 0 when every check passes, 1 when any fails, 2 on bad usage.
@@ -37,14 +38,16 @@ def parser():
     p.add_argument("--power-workers", type=int, default=None, help="processes for --power (default 2)")
     fit = p.add_argument_group("fit level (see docs/validation.md)")
     fit.add_argument("--fit", action="store_true",
-                     help="whole fits compared as ensembles (quick: R = 20, 150-point grid; with --full: "
-                          "R = 100, 1500-point grid); writes results/validation/fit.json")
+                     help="whole fits compared as ensembles (default: the size chosen by power, "
+                          "validation.fit.size; --quick: CI's size; --full: R = 100, 1500-point grid); "
+                          "writes results/validation/fit.json")
     fit.add_argument("--fit-power", action="store_true",
                      help="fit-level false alarms and planted-defect detection; writes fit_power.json")
     fit.add_argument("--fit-dropout", type=float, default=None,
                      help="dropout rate of the independent-seeds design (default 0.2)")
     fit.add_argument("--fit-clipnorm", default=None,
-                     help="clipnorm of every fit: a number, or 'nnpdf' for NNPDF4.0's 6e-6 (default none)")
+                     help="clipnorm of every fit: a number, 'nnpdf' for NNPDF4.0's 6e-6, or 'none' "
+                          "(default: the mode's; nnpdf except in --quick)")
     fit.add_argument("--fit-power-runs", type=int, default=300,
                      help="repetitions of the null rows of --fit-power (default 300)")
     fit.add_argument("--fit-defect-runs", type=int, default=None,

@@ -1,8 +1,9 @@
-"""Sizes, thresholds and the noise-floor factor k of each mode (quick, full, power)."""
+"""Sizes, thresholds and the noise-floor factor k of each mode (quick, full, power; fit: also standard)."""
 
+import dataclasses
 from dataclasses import asdict, dataclass
 
-from harness.workload import FitWorkload
+from harness.workload import NNPDF_CLIPNORM, FitWorkload
 
 ALPHA = 1e-3  # significance of every hypothesis test (after Bonferroni within the check)
 K_EQUIVALENCE = 10.0  # fused-vs-reference distance <= k * reference float32-vs-float64 distance
@@ -88,9 +89,12 @@ class FitSettings:
 
 FIT_QUICK = FitSettings(mode="quick")
 FIT_FULL = FitSettings(mode="full", replicas=100, points=1500, datasets=30, data_per_dataset=67,
-                       max_steps=2000, patience=100)
-# Fit-level power: many fit pairs, so a 60-point grid and at most 100 steps. 16 replicas is about the
-# least at which every test can reach p < ALPHA (2^15 sign flips; Wilcoxon's exact p >= 2 / 2^R, x3).
-FIT_POWER = FitSettings(mode="power", replicas=16, points=60, datasets=3, data_per_dataset=20,
-                        max_steps=100, patience=10)
-FIT_MODES = {"quick": FIT_QUICK, "full": FIT_FULL, "power": FIT_POWER}
+                       max_steps=2000, patience=100, clipnorm=NNPDF_CLIPNORM)
+# The default of ``--fit``, make report and the nightly: the cheapest size at which the whole fit check
+# detected clipnorm coupling in >= 95 % of repetitions with <= 1 % false alarms, measured by
+# ``python -m validation.fit.size`` (docs/fit-size.json), with NNPDF's clipnorm in both designs.
+FIT_STANDARD = FitSettings(mode="standard", replicas=20, points=150, max_steps=150, patience=30,
+                           clipnorm=NNPDF_CLIPNORM)
+# Fit-level power (--fit-power): the default check's false alarms and planted-defect detections, at its size.
+FIT_POWER = dataclasses.replace(FIT_STANDARD, mode="power")
+FIT_MODES = {"quick": FIT_QUICK, "standard": FIT_STANDARD, "full": FIT_FULL, "power": FIT_POWER}

@@ -9,7 +9,8 @@ workflow does after installing Python (``.github/workflows/nightly-gpu.yml`` onl
    against its parent in interleaved workers (``python -m validation.timing.compare``, the method whose
    error rates the timing power table measures);
 4. append the new result files to the results branch and push them (never forced);
-5. ``python -m validation --quick`` and the report (``python -m reports``, asv site included).
+5. ``python -m validation --quick``, ``python -m validation --fit`` (the size chosen by power) and the
+   report (``python -m reports``, asv site included).
 
 Exit status: the worst gate code (0 ok, 1 regression, 2 failure); 2 also when a step fails. A
 summary of the night is written as JSON (``--summary``).
@@ -65,7 +66,8 @@ def parser():
                    help="regression gate: asv results vs the previous measured commit, or each commit "
                         "against its parent timed interleaved (validation.timing.compare); default asv")
     p.add_argument("--skip-validation", action="store_true",
-                   help="no `python -m validation --quick`: the report uses the results already there")
+                   help="no `python -m validation --quick` nor `--fit`: the report uses the results "
+                        "already there")
     return p
 
 
@@ -77,7 +79,8 @@ def main(argv=None):
     args.work_dir = (args.work_dir or args.root / ".asv" / "nightly").resolve()
     args.summary = args.summary or args.work_dir / "night.json"
     night = {"machine": args.machine, "results_branch": args.results_branch, "measured": [],
-             "already_measured": [], "gate": {}, "appended": None, "validation": None, "report": None}
+             "already_measured": [], "gate": {}, "appended": None, "validation": None, "fit": None,
+             "report": None}
     try:
         code = run_night(args, night)
     except (ReportInputError, OSError, subprocess.CalledProcessError) as error:
@@ -156,6 +159,9 @@ def run_night(args, night):
         night["validation"] = _python_module(args, environ, "validation", "--quick")
         if night["validation"]:
             progress(f"warning: validation failed (exit {night['validation']}): the report shows it")
+        night["fit"] = _python_module(args, environ, "validation", "--fit")  # the size chosen by power
+        if night["fit"]:
+            progress(f"warning: fit validation failed (exit {night['fit']}): the report shows it")
     if not (results.results_dir / "benchmarks.json").exists():
         discover(args.python, args.machine, args.root, {**environ, "ASV_PYTHONPATH": str(args.root)})
     if _python_module(args, environ, "reports") != 0:

@@ -32,12 +32,13 @@ def write_fit_json(path, shift=0.0):
     checks, designs = [], {}
     for design in fit_checks.DESIGNS:
         pair = fit_checks.FitPair(design, fake_fit(rng), fake_fit(rng, shift),
-                                  fit_checks.parameters(SETTINGS, design), 0)
+                                  fit_checks.parameters(SETTINGS, design), 0, SETTINGS)
         checks += [check(pair, SETTINGS) for check in fit_checks.CHECKS]
         designs[design] = design_summary(pair, SETTINGS)
     write_result(path, {"schema": FIT_SCHEMA, "mode": "quick", "candidate": "synthetic",
                         "reference": "reference", "environment": {"backend": "none"}, "started": "now",
                         "seconds": 1.0, "passed": all(c.passed for c in checks),
+                        "power": {"measured": False, "text": "power against clipnorm coupling NOT measured"},
                         "settings": SETTINGS.as_json(), "checks": [c.as_json() for c in checks],
                         "designs": designs})
     return path
@@ -65,7 +66,9 @@ def test_verdicts_and_figures_are_shown(tmp_path, shift):
     path = write_fit_json(tmp_path / "fit.json", shift)
     out = tmp_path / "html"
     html = render(fit_context(path, tmp_path / "fit_power.json", out))
-    assert html.count("<td>fit.") == 8
+    assert html.count("<td>fit.") == 2 * len(fit_checks.CHECKS)
+    assert html.count('class="closure"') == 2 and "R_bv" in html
+    assert 'id="fit-power-statement"' in html and "power against clipnorm coupling NOT measured" in html
     assert ('<span class="fail">failed</span>' in html) == (shift > 0)  # a shifted mean is flagged
     images = [out / part.split('"')[0] for part in html.split('<img src="')[1:]]
     assert len(images) == 8 and all(i.read_bytes()[:4] == b"\x89PNG" for i in images)

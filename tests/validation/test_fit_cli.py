@@ -38,8 +38,12 @@ def test_a_foreign_result_file_is_not_overwritten(tmp_path, capsys):
 
 def test_modes_and_options_reach_the_settings():
     p = parser()
-    full = fit_settings(p, p.parse_args(["--fit", "--full", "--fit-clipnorm", "nnpdf", "--fit-dropout", "0"]))
-    assert (full.replicas, full.points, full.clipnorm, full.dropout_rate) == (100, 1500, NNPDF_CLIPNORM, 0.0)
-    quick = fit_settings(p, p.parse_args(["--fit"]))
+    full = fit_settings(p, p.parse_args(["--fit", "--full", "--fit-clipnorm", "1e-3", "--fit-dropout", "0"]))
+    assert (full.replicas, full.points, full.clipnorm, full.dropout_rate) == (100, 1500, 1e-3, 0.0)
+    assert fit_settings(p, p.parse_args(["--fit", "--full"])).clipnorm == NNPDF_CLIPNORM
+    quick = fit_settings(p, p.parse_args(["--fit", "--quick"]))
     assert (quick.mode, quick.replicas, quick.clipnorm) == ("quick", 20, None)
+    standard = fit_settings(p, p.parse_args(["--fit"]))
+    assert (standard.mode, standard.clipnorm) == ("standard", NNPDF_CLIPNORM)
+    assert fit_settings(p, p.parse_args(["--fit", "--fit-clipnorm", "none"])).clipnorm is None
     assert fit_settings(p, p.parse_args(["--fit-power"])).mode == "power"

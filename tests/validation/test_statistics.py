@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from validation.candidates import load_candidate
+from validation.defects.shared_dropout_mask import PartlySharedDropout
 from validation.settings import QUICK
 from validation.steps import dropout_checks, initializer_checks
 
@@ -74,6 +75,25 @@ def test_shared_dropout_mask_is_flagged(dropout_samples):
     result = dropout_checks.mask_independence(dropout_samples["validation.defects.shared_dropout_mask"],
                                               QUICK)
     assert not result.passed and result.details["max_agreement"] == 1.0
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.5])
+def test_a_partly_shared_mask_is_flagged_in_proportion_to_its_strength(fraction):
+    sample = dropout_checks.draw(PartlySharedDropout(fraction), QUICK, run_seed=5)
+    result = dropout_checks.mask_independence(sample, QUICK)
+    assert result.passed is (fraction == 0.0)
+    assert dropout_checks.dropped_fraction(sample, QUICK).passed  # the rate itself is right
+    if fraction:
+        # two replicas agree where both took the shared mask (fraction^2), else by chance
+        rate = QUICK.dropout_rate
+        chance = rate**2 + (1 - rate) ** 2
+        expected = fraction**2 + (1 - fraction**2) * chance
+        assert result.details["max_agreement"] == pytest.approx(expected, abs=0.06)
+
+
+def test_a_strength_outside_0_1_is_an_error():
+    with pytest.raises(ValueError, match="fraction"):
+        PartlySharedDropout(1.5)
 
 
 def test_wrong_rate_and_inhomogeneous_replicas_are_flagged():

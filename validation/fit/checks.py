@@ -8,7 +8,9 @@ Two designs, each one reference fit and one candidate fit of R replicas (harness
   the other, and the tests are paired (swaps within pairs, signed-rank tests on differences).
 
 Per design: max over x and flavour of NNPDF's distance and variance distance (permutation p-values),
-and two-sample (or paired) tests on the per-replica chi2s and stopping steps.
+two-sample (or paired) tests on the per-replica chi2s and stopping steps, the closure-test estimators
+against the known truth (bias, variance, R_bv, xi_1sigma) and the replicas' residual correlation
+(validation.fit.closure), each compared between the fits by permutation.
 """
 
 import functools
@@ -19,14 +21,18 @@ import numpy as np
 from scipy import stats
 
 from harness.arguments import SeedCollisionWarning
-from harness.fit import FitOptions, Fitter
+from harness.fit import FitOptions, Fitter, fit_pseudodata
 from validation.candidates import reference, replica_seeds
+from validation.fit import closure
 from validation.fit.statistics import permutation_test
 from validation.results import bonferroni, p_value_check
 
 GROUP = "fit"
 DESIGNS = ("independent", "matched")
 CHI2_KINDS = ("central", "training", "validation")
+# Closure and replica correlation: the smallest p is 1 / (1 + permutations), times 4 (Bonferroni over the
+# closure estimators), well below ALPHA, so a strong effect is not cut off at the resolution.
+CLOSURE_PERMUTATIONS = 9999
 
 
 @dataclass
@@ -36,20 +42,60 @@ class FitPair:
     candidate: object  # FitResult
     parameters: dict
     run_seed: int
+    settings: object  # FitSettings
 
     @functools.cached_property
     def distances(self):
         return permutation_test(self.reference.pdf, self.candidate.pdf, self.parameters["permutations"],
                                 seed=self.run_seed, paired=self.design == "matched")
 
+    @functools.cached_property
+    def workload(self):
+        return self.settings.workload
+
+    @functools.cached_property
+    def predictions(self):
+        """``(reference, candidate)`` replica predictions of the data, each ``(R, ndata)``."""
+        return tuple(self.workload.predictions(fit.pdf) for fit in (self.reference, self.candidate))
+
+    @functools.cached_property
+    def residual_correlations(self):
+        """``(2R, 2R)``: residual correlations of the pooled replicas (reference first)."""
+        residuals = [predictions - fit_pseudodata(self.workload, side_options.data_seed)[0]
+                     for predictions, side_options in zip(self.predictions, self.options, strict=True)]
+        return closure.residual_correlations(np.concatenate(residuals), 0.0)
+
+    @property
+    def options(self):
+        return tuple(fit_options(self.settings, self.design, side, self.run_seed) for side in (0, 1))
+
+    def closure_summary(self):
+        """Per side the estimators with jackknife intervals, and the mean replica-pair correlation."""
+        truth = self.workload.central_data.astype("float64")
+        size = len(self.predictions[0])
+        correlations = self.residual_correlations
+        summary = {}
+        for i, (side, predictions) in enumerate(zip(("reference", "candidate"), self.predictions,
+                                                    strict=True)):
+            members = slice(i * size, (i + 1) * size) if i == 0 else slice(size, None)
+            summary[side] = {"estimators": closure.closure_estimators(predictions, truth),
+                             "intervals": closure.jackknife_intervals(predictions, truth),
+                             "replica_correlation": closure.mean_pair_correlation(
+                                 correlations[members, members])}
+        return summary
+
+
+def fitter(implementation, settings, dropout_rate):
+    """A compiled fitter per implementation and compiled-in options, reused across runs (and across
+    settings that differ only in steps, patience or permutations)."""
+    return _fitter(implementation, settings.workload, dropout_rate, settings.clipnorm, settings.learning_rate)
+
 
 @functools.lru_cache(maxsize=32)
-def fitter(implementation, settings, dropout_rate):
-    """A compiled fitter per implementation and compiled-in options, reused across runs."""
+def _fitter(implementation, workload, dropout_rate, clipnorm, learning_rate):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SeedCollisionWarning)
-        return Fitter(implementation, settings.workload, dropout_rate, settings.clipnorm,
-                      learning_rate=settings.learning_rate)
+        return Fitter(implementation, workload, dropout_rate, clipnorm, learning_rate=learning_rate)
 
 
 def fit_options(settings, design, side, run_seed):
@@ -85,7 +131,7 @@ def draw(candidate, settings, run_seed, design, reference_result=None):
     """The reference and candidate fits of one design (the reference fit may be passed in, reused)."""
     truth = reference_result or run_side(reference(), settings, design, 0, run_seed)
     return FitPair(design, truth, run_side(candidate, settings, design, 1, run_seed),
-                   parameters(settings, design), run_seed)
+                   parameters(settings, design), run_seed, settings)
 
 
 def pdf_distance(pair, settings):
@@ -100,9 +146,8 @@ def pdf_variance_distance(pair, settings):
 
 def _distance_check(pair, settings, kind):
     statistic, p = pair.distances[kind]
-    test = "swaps within matched pairs" if pair.design == "matched" else "labels shuffled over replicas"
     return p_value_check(f"fit.{pair.design}.pdf_{kind}", GROUP, pair.parameters, p, settings.alpha,
-                         {f"max_{kind}": statistic, "test": f"permutation test ({test})",
+                         {f"max_{kind}": statistic, "test": _permutation_name(pair),
                           "permutations": settings.permutations,
                           "rule_of_thumb": "validphys: d of order 10 is not statistical"})
 
@@ -143,9 +188,50 @@ def paired_p_value(a, b):
     return float(stats.wilcoxon(differences, zero_method="zsplit").pvalue)
 
 
-CHECKS = (pdf_distance, pdf_variance_distance, chi2, stopping)
+def closure_estimators(pair, settings):
+    """Closure estimators (bias, variance, R_bv, xi_1sigma) against the truth: permutation test of
+    each one's candidate-to-reference contrast, Bonferroni over the four."""
+    pooled = np.concatenate(pair.predictions)
+    truth = pair.workload.central_data.astype("float64")
+    size = len(pair.predictions[0])
+    tests = closure.permutation_p_values(lambda labels: closure.closure_contrasts(labels, pooled, truth),
+                                         size, len(pooled), pair.design == "matched",
+                                         CLOSURE_PERMUTATIONS, seed=pair.run_seed)
+    summary = pair.closure_summary()
+    details = {"test": _permutation_name(pair) + "; contrasts: log ratio of bias, variance and R_bv, "
+               "difference of xi_1sigma", "permutations": CLOSURE_PERMUTATIONS,
+               "contrasts": {name: value for name, (value, _) in tests.items()},
+               "p_values": {name: p for name, (_, p) in tests.items()},
+               "reference": summary["reference"], "candidate": summary["candidate"],
+               "interval": "95 % normal interval from the delete-one-replica jackknife"}
+    return p_value_check(f"fit.{pair.design}.closure_estimators", GROUP, pair.parameters,
+                         bonferroni(details["p_values"].values()), settings.alpha, details)
+
+
+def replica_correlation(pair, settings):
+    """Mean correlation of replica pairs' residuals to their own pseudo-data, candidate minus reference:
+    what the replicas share beyond their data. Permutation p-value."""
+    correlations = pair.residual_correlations
+    size = len(pair.predictions[0])
+    (difference, p), = closure.permutation_p_values(
+        lambda labels: {"difference": closure.correlation_contrast(labels, correlations)}, size,
+        len(correlations), pair.design == "matched", CLOSURE_PERMUTATIONS, seed=pair.run_seed).values()
+    sides = {side: closure.mean_pair_correlation(correlations[members, members])
+             for side, members in (("reference", slice(0, size)), ("candidate", slice(size, None)))}
+    return p_value_check(f"fit.{pair.design}.replica_correlation", GROUP, pair.parameters, p,
+                         settings.alpha, {"test": _permutation_name(pair), "difference": difference,
+                                          "mean_pair_correlation": sides,
+                                          "permutations": CLOSURE_PERMUTATIONS})
+
+
+def _permutation_name(pair):
+    return ("permutation test (swaps within matched pairs)" if pair.design == "matched"
+            else "permutation test (labels shuffled over replicas)")
+
+
+CHECKS = (pdf_distance, pdf_variance_distance, chi2, stopping, closure_estimators, replica_correlation)
+CHECK_NAMES = tuple(check.__name__ for check in CHECKS)
 
 
 def check_names(design):
-    return tuple(f"fit.{design}.{name}" for name in
-                 ("pdf_distance", "pdf_variance_distance", "chi2", "stopping"))
+    return tuple(f"fit.{design}.{name}" for name in CHECK_NAMES)

@@ -18,7 +18,7 @@ def fit_settings(p, args):
         p.error("--power and --fit/--fit-power: choose one")
     if args.fit_power and args.mode:
         p.error(f"--{args.mode}: --fit-power runs at its own reduced size (see docs/validation.md)")
-    settings = FIT_MODES["power" if args.fit_power else args.mode or "quick"]
+    settings = FIT_MODES["power" if args.fit_power else args.mode or "standard"]
     changes = {}
     if args.fit_dropout is not None:
         if not 0.0 <= args.fit_dropout < 1.0:
@@ -36,12 +36,14 @@ def fit_settings(p, args):
 def _clipnorm(p, text):
     if text.lower() == "nnpdf":
         return NNPDF_CLIPNORM
+    if text.lower() == "none":
+        return None
     try:
         value = float(text)
     except ValueError:
         value = -1.0
     if not value > 0:
-        p.error(f"--fit-clipnorm must be a number > 0 or 'nnpdf', got {text!r}")
+        p.error(f"--fit-clipnorm must be a number > 0, 'nnpdf' or 'none', got {text!r}")
     return value
 
 
@@ -71,6 +73,8 @@ def _fit(p, args, settings):
         for key, value in result.details.items():
             if key.startswith("max_"):
                 print(f"  {result.name}: {key} = {value:.3g} (validphys: ~10 is not statistical)")
+    verdict = "no detectable difference" if payload["passed"] else "a difference was detected"
+    print(f"fit verdict: {verdict} ({payload['power']['text']})")
     write_result(path, payload)
     print(summary_line(payload, results, path, "fit checks"))
     return 0 if payload["passed"] else 1

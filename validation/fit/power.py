@@ -6,16 +6,20 @@ the einsum alternative, the fused layer with per-replica clipnorm) count false a
 planted defects count detections (a failing fit check). Repetitions are spread over processes.
 """
 
+import json
 import os
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 
 import numpy as np
 
 from harness.workload import NNPDF_CLIPNORM
 from validation.defects import module_name
+from validation.defects.shared_dropout_mask import PartlySharedDropout
+from validation.fit.size import exact_interval
 from validation.results import (
     FIT_POWER_SCHEMA,
     TEXT_HEADER,
@@ -24,17 +28,27 @@ from validation.results import (
 )
 
 FALSE_ALARM_GOAL = 0.01
+LOCAL = Path("results/validation/fit_power.json")
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "fit-power.json"
 EINSUM = "validation.fit.einsum"
 # (configuration, clipnorm, candidate, kind, designs, every run): kind "null" or the planted defect's
-# name; rows not run every repetition run on the first ``defect_runs`` seeds only.
+# name (the shared dropout mask also at partial strengths: a detection curve over strength); rows not
+# run every repetition run on the first ``defect_runs`` seeds only. A candidate is a module name or an
+# object providing the module's functions.
+DEFAULT = "nnpdf_clipnorm"  # the default fit check's configuration: NNPDF's clipnorm in both designs
 ROWS = (
-    ("plain", None, "multidense", "null", ("independent", "matched"), True),
-    ("plain", None, EINSUM, "null", ("independent", "matched"), True),
-    ("plain", None, module_name("shared_dropout_mask"), "shared_dropout_mask", ("independent",), False),
-    ("plain", None, module_name("naive_fans"), "naive_fans", ("independent", "matched"), False),
-    ("plain", None, module_name("consecutive_seeds"), "consecutive_seeds", ("independent", "matched"), False),
-    ("nnpdf_clipnorm", NNPDF_CLIPNORM, "multidense", "null", ("independent", "matched"), False),
-    ("nnpdf_clipnorm", NNPDF_CLIPNORM, module_name("clipnorm_coupling"), "clipnorm_coupling",
+    (DEFAULT, NNPDF_CLIPNORM, "multidense", "null", ("independent", "matched"), True),
+    (DEFAULT, NNPDF_CLIPNORM, EINSUM, "null", ("independent", "matched"), True),
+    (DEFAULT, NNPDF_CLIPNORM, module_name("clipnorm_coupling"), "clipnorm_coupling",
+     ("independent", "matched"), False),
+    (DEFAULT, NNPDF_CLIPNORM, PartlySharedDropout(0.25), "shared_dropout_mask (25 %)", ("independent",),
+     False),
+    (DEFAULT, NNPDF_CLIPNORM, PartlySharedDropout(0.5), "shared_dropout_mask (50 %)", ("independent",),
+     False),
+    (DEFAULT, NNPDF_CLIPNORM, module_name("shared_dropout_mask"), "shared_dropout_mask", ("independent",),
+     False),
+    (DEFAULT, NNPDF_CLIPNORM, module_name("naive_fans"), "naive_fans", ("independent", "matched"), False),
+    (DEFAULT, NNPDF_CLIPNORM, module_name("consecutive_seeds"), "consecutive_seeds",
      ("independent", "matched"), False),
 )
 
@@ -56,14 +70,18 @@ def _repetitions(task):
             truths = {design: fit_checks.run_side(reference(), config_settings, design, 0, seed)
                       for design in fit_checks.DESIGNS}
             for i in (i for i in rows if ROWS[i][0] == config):
-                candidate = load_candidate(ROWS[i][2])
+                candidate = ROWS[i][2]
+                candidate = load_candidate(candidate) if isinstance(candidate, str) else candidate
+                any_design = False
                 for design in ROWS[i][4]:
                     pair = fit_checks.draw(candidate, config_settings, seed, design, truths[design])
                     failed = [c.__name__ for c in fit_checks.CHECKS if not c(pair, config_settings).passed]
                     counts[i].update(f"{design}.{name}" for name in failed)
                     counts[i][f"{design}.any"] += bool(failed)
+                    any_design = any_design or bool(failed)
                     shifts[i].append((design, float(np.mean(pair.candidate.central_chi2)
                                                      - np.mean(pair.reference.central_chi2))))
+                counts[i]["verdict.any"] += any_design  # the fit verdict: any check of any design
     return counts, shifts
 
 
@@ -86,10 +104,11 @@ def measure(settings, runs, workers=None, defect_runs=None, progress=print):
     return {"schema": FIT_POWER_SCHEMA, "environment": environment(), "started": started,
             "seconds": time.perf_counter() - start, "null_runs": runs, "defect_runs": defect_runs,
             "settings": settings.as_json(), "alpha": settings.alpha,
-            "note": f"reduced size: R = {settings.replicas} replicas per fit, {settings.points}-point grid, "
-                    f"<= {settings.max_steps} steps, patience {settings.patience}; rows of multidense and "
-                    f"the einsum alternative without clipnorm over {runs} seeds, the others over "
-                    f"{defect_runs}",
+            "note": f"{settings.mode} size: R = {settings.replicas} replicas per fit, "
+                    f"{settings.points}-point grid, <= {settings.max_steps} steps, patience "
+                    f"{settings.patience}, NNPDF clipnorm; "
+                    f"null rows (multidense, the einsum alternative) over {runs} seeds, planted defects over "
+                    f"{defect_runs}; design 'verdict': any check of either design (the fit verdict)",
             "rows": rows}
 
 
@@ -99,16 +118,18 @@ def _rows(index, counts, shifts, runs, defect_runs):
     config, clipnorm, candidate, kind, designs, every_run = ROWS[index]
     n = runs if every_run else defect_runs
     rows = []
-    for design in designs:
+    for design in designs + (("verdict",) if len(designs) > 1 else ()):
         design_shifts = [s for d, s in shifts if d == design]
-        for check in [c.__name__ for c in CHECKS] + ["any"]:
+        for check in [c.__name__ for c in CHECKS] + ["any"] if design != "verdict" else ["any"]:
             failures = counts[f"{design}.{check}"]
             rate = failures / n
             met = rate <= FALSE_ALARM_GOAL if kind == "null" else None
-            rows.append({"configuration": config, "clipnorm": clipnorm, "candidate": candidate,
+            rows.append({"configuration": config, "clipnorm": clipnorm,
+                         "candidate": candidate if isinstance(candidate, str) else candidate.__name__,
                          "defect": None if kind == "null" else kind, "design": design, "check": check,
                          "kind": "false_alarm" if kind == "null" else "detection", "runs": n,
-                         "failures": failures, "rate": rate, "goal": FALSE_ALARM_GOAL if met is not None
+                         "failures": failures, "rate": rate, "interval": exact_interval(failures, n),
+                         "goal": FALSE_ALARM_GOAL if met is not None
                          else None, "met": met,
                          "median_central_chi2_shift": float(np.median(design_shifts)) if design_shifts
                          else None})
@@ -118,14 +139,42 @@ def _rows(index, counts, shifts, runs, defect_runs):
 def text_table(payload):
     lines = [f"{TEXT_HEADER} (fit level)",
              f"# {payload['started']}  {payload['environment']['backend']}  {payload['seconds']:.0f} s",
-             f"# {payload['note']}; alpha {payload['alpha']} per check",
-             f"{'candidate':<42} {'clipnorm':<8} {'design':<11} {'check':<22} {'kind':<11} {'fail':>5} "
-             f"{'runs':>5} {'rate':>7}  {'chi2 shift':>10}  goal"]
+             f"# {payload['note']}; alpha {payload['alpha']} per check; exact 95 % intervals",
+             f"{'candidate':<58} {'design':<11} {'check':<22} {'kind':<11} {'fail':>5} "
+             f"{'runs':>5} {'rate':>7} {'interval':>13}  {'chi2 shift':>10}  goal"]
     for row in payload["rows"]:
         goal = "-" if row["met"] is None else ("<= 1% " + ("met" if row["met"] else "NOT MET"))
-        clip = "-" if row["clipnorm"] is None else f"{row['clipnorm']:.0e}"
         shift = row["median_central_chi2_shift"]
-        lines.append(f"{row['candidate']:<42} {clip:<8} {row['design']:<11} {row['check']:<22} "
-                     f"{row['kind']:<11} {row['failures']:>5} {row['runs']:>5} {row['rate']:>7.1%}  "
-                     f"{'-' if shift is None else f'{shift:+.3g}':>10}  {goal}")
+        low, high = row.get("interval", (float("nan"), float("nan")))
+        lines.append(f"{row['candidate']:<58} {row['design']:<11} {row['check']:<22} "
+                     f"{row['kind']:<11} {row['failures']:>5} {row['runs']:>5} {row['rate']:>7.1%} "
+                     f"{f'{low:.0%}-{high:.0%}':>13}  {'-' if shift is None else f'{shift:+.3g}':>10}  "
+                     f"{goal}")
     return "\n".join(lines) + "\n"
+
+
+def load_power_table(path=None):
+    """fit_power.json at ``path``, else the local one, else the committed one; None if there is none
+    or it is unreadable (a verdict then quotes no null rate; the report names a corrupt file)."""
+    for candidate in [Path(path)] if path else [LOCAL, COMMITTED]:
+        if candidate.exists():
+            try:
+                data = json.loads(candidate.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return None
+            if isinstance(data, dict) and data.get("schema") == FIT_POWER_SCHEMA:
+                return {**data, "path": str(candidate)}
+            return None
+    return None
+
+
+SIZE_FIELDS = ("replicas", "points", "max_steps", "patience", "clipnorm", "learning_rate", "dropout_rate")
+
+
+def verdict_false_alarms(settings, table):
+    """The null row of the whole fit verdict (multidense, any check of either design) of ``table`` when
+    it was measured at ``settings``' size and configuration, else None."""
+    if not table or any(table.get("settings", {}).get(f) != getattr(settings, f) for f in SIZE_FIELDS):
+        return None
+    return next((row for row in table.get("rows", []) if row.get("candidate") == "multidense"
+                 and row.get("design") == "verdict" and row.get("kind") == "false_alarm"), None)

@@ -9,6 +9,8 @@ import numpy as np
 from harness.registry import REFERENCE
 from validation.candidates import load_candidate
 from validation.fit import checks as fit_checks
+from validation.fit.power import load_power_table, verdict_false_alarms
+from validation.fit.size import power_statement
 from validation.fit.statistics import distance_grids, ensemble_stats
 from validation.results import (
     FIT_SCHEMA,
@@ -46,6 +48,7 @@ def run_fit_validation(candidate_name, settings, run_seed=0, progress=print):
         "environment": environment(), "started": started, "seconds": time.perf_counter() - start,
         "passed": all(r.passed for r in results), "settings": settings.as_json(),
         "checks": [r.as_json() for r in results], "designs": designs,
+        "power": power_statement(settings, null_row=verdict_false_alarms(settings, load_power_table())),
     }
     return payload, results
 
@@ -56,7 +59,8 @@ def design_summary(pair, settings):
     keep = np.unique(np.linspace(0, len(x) - 1, min(PLOTTED_POINTS, len(x))).round().astype(int))
     distance, variance = distance_grids(pair.reference.pdf, pair.candidate.pdf)
     summary = {"parameters": pair.parameters, "x": x[keep], "flavours": pair.reference.pdf.shape[-1],
-               "distance": distance[keep], "variance_distance": variance[keep]}
+               "distance": distance[keep], "variance_distance": variance[keep],
+               "closure": pair.closure_summary()}
     for side in ("reference", "candidate"):
         fit = getattr(pair, side)
         mean, sd = ensemble_stats(fit.pdf)

@@ -86,7 +86,7 @@ def permutation_test(a, b, permutations=1999, seed=0, paired=False, batch=200):
     exceed, done = np.zeros(2, int), 0
     while done < permutations:
         k = min(batch, permutations - done)
-        labels = _paired_labels(rng, k, len(a)) if paired else _shuffled_labels(rng, k, len(a), len(b))
+        labels = paired_labels(rng, k, len(a)) if paired else shuffled_labels(rng, k, len(a), len(b))
         stats = _max_distances(powers, labels)
         exceed += [int(np.sum(s >= o)) for s, o in zip(stats, observed, strict=True)]
         done += k
@@ -95,11 +95,11 @@ def permutation_test(a, b, permutations=1999, seed=0, paired=False, batch=200):
             "variance_distance": (float(observed[1]), float(p[1]))}
 
 
-def _shuffled_labels(rng, k, n_a, n_b):
+def shuffled_labels(rng, k, n_a, n_b):
     keys = rng.random((k, n_a + n_b))
     return np.argsort(np.argsort(keys, axis=1), axis=1) < n_a
 
 
-def _paired_labels(rng, k, pairs):
+def paired_labels(rng, k, pairs):
     swap = rng.random((k, pairs)) < 0.5
     return np.concatenate([~swap, swap], axis=1)
