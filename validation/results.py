@@ -147,6 +147,21 @@ def _is_ours(path, text_header):
         return False
 
 
+def load_table(paths, schema, error=ValueError, label="table"):
+    """The first of ``paths`` that exists, parsed, with its ``path``; None when none exists. A file that
+    does not parse or names another schema raises ``error`` naming it."""
+    for path in map(Path, paths):
+        if path.exists():
+            try:
+                data = json.loads(path.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError) as problem:
+                raise error(f"corrupt {label} {path}: {problem}") from None
+            if not isinstance(data, dict) or data.get("schema") != schema:
+                raise error(f"corrupt {label} {path}: schema is not {schema!r}")
+            return {**data, "path": str(path)}
+    return None
+
+
 def write_json(path, payload):
     path = check_writable(path)
     path.write_text(json.dumps(_plain(payload), indent=2) + "\n")

@@ -6,7 +6,6 @@ the einsum alternative, the fused layer with per-replica clipnorm) count false a
 planted defects count detections (a failing fit check). Repetitions are spread over processes.
 """
 
-import json
 import os
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ from validation.results import (
     FIT_POWER_SCHEMA,
     TEXT_HEADER,
     environment,
+    load_table,
     now_iso,
 )
 
@@ -156,16 +156,10 @@ def text_table(payload):
 def load_power_table(path=None):
     """fit_power.json at ``path``, else the local one, else the committed one; None if there is none
     or it is unreadable (a verdict then quotes no null rate; the report names a corrupt file)."""
-    for candidate in [Path(path)] if path else [LOCAL, COMMITTED]:
-        if candidate.exists():
-            try:
-                data = json.loads(candidate.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                return None
-            if isinstance(data, dict) and data.get("schema") == FIT_POWER_SCHEMA:
-                return {**data, "path": str(candidate)}
-            return None
-    return None
+    try:
+        return load_table([path] if path else [LOCAL, COMMITTED], FIT_POWER_SCHEMA)
+    except ValueError:
+        return None
 
 
 SIZE_FIELDS = ("replicas", "points", "max_steps", "patience", "clipnorm", "learning_rate", "dropout_rate")

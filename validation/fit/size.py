@@ -17,7 +17,6 @@ detection rate is >= 95 % and false-alarm rate <= 1 %. The table is written to
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 from scipy import stats
 
 from harness.workload import NNPDF_CLIPNORM
-from validation.results import TEXT_HEADER, environment, now_iso, write_json, write_text
+from validation.results import TEXT_HEADER, environment, load_table, now_iso, write_json, write_text
 
 SCHEMA = "multireplica-harness/fit-size/1"
 LOCAL = Path("results/validation/fit_size.json")
@@ -177,16 +176,10 @@ def text_table(payload):
 
 def load_size_table(path=None):
     """The table at ``path``, else the local one, else the committed one; None if there is none."""
-    for candidate in [Path(path)] if path else [LOCAL, COMMITTED]:
-        if candidate.exists():
-            try:
-                data = json.loads(candidate.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise FitSizeTableError(f"corrupt fit size table {candidate}: {error}") from None
-            if not isinstance(data, dict) or data.get("schema") != SCHEMA or "rows" not in data:
-                raise FitSizeTableError(f"corrupt fit size table {candidate}: schema is not {SCHEMA!r}")
-            return {**data, "path": str(candidate)}
-    return None
+    table = load_table([path] if path else [LOCAL, COMMITTED], SCHEMA, FitSizeTableError, "fit size table")
+    if table is not None and not isinstance(table.get("rows"), list):
+        raise FitSizeTableError(f"corrupt fit size table {table['path']}: no rows")
+    return table
 
 
 def power_statement(settings, table=None, path=None, null_row=None):

@@ -5,8 +5,9 @@ the table measured when the method was chosen is kept in the repository as ``doc
 and is used where no local one exists (the lines say which).
 """
 
-import json
 from pathlib import Path
+
+from validation.results import load_table
 
 SCHEMA = "multireplica-harness/timing-power/1"
 LOCAL = Path("results/timing/power.json")
@@ -22,16 +23,9 @@ class PowerTableError(ValueError):
 
 def load_power(path=None):
     """The power table at ``path``, else the local one, else the committed one; None if there is none."""
-    candidates = [Path(path)] if path else [LOCAL, COMMITTED]
-    for candidate in candidates:
-        if candidate.exists():
-            try:
-                data = json.loads(candidate.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise PowerTableError(f"corrupt timing power table {candidate}: {error}") from None
-            if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-                raise PowerTableError(f"corrupt timing power table {candidate}: schema is not {SCHEMA!r}")
-            return {**data, "path": str(candidate)}
+    table = load_table([path] if path else [LOCAL, COMMITTED], SCHEMA, PowerTableError, "timing power table")
+    if table is not None:
+        return table
     if path:
         raise PowerTableError(f"no timing power table at {path}")
     return None
