@@ -6,6 +6,11 @@ from dataclasses import asdict, dataclass
 from harness.workload import NNPDF_CLIPNORM, FitWorkload
 
 ALPHA = 1e-3  # significance of every hypothesis test (after Bonferroni within the check)
+# The fit verdict runs FIT_CHECKS tests (6 checks x 2 designs): each at 1 % / FIT_CHECKS, so a correct
+# candidate fails a fit with probability <= 1 % (Bonferroni; measured by --fit-power).
+FIT_FAMILY_ALPHA = 0.01
+FIT_CHECKS = 12
+FIT_ALPHA = FIT_FAMILY_ALPHA / FIT_CHECKS
 K_EQUIVALENCE = 10.0  # fused-vs-reference distance <= k * reference float32-vs-float64 distance
 K_TRAINING = 10.0  # same k for training trajectories and replica isolation
 SCALE_TOLERANCE = 1e-5  # relative deviation of kept dropout units from 1 / (1 - rate)
@@ -76,7 +81,7 @@ class FitSettings:
     dropout_rate: float = 0.2  # the independent-seeds design; the matched design has dropout off
     clipnorm: float | None = None
     permutations: int = 1999
-    alpha: float = ALPHA
+    alpha: float = FIT_ALPHA
 
     @property
     def workload(self):

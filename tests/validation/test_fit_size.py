@@ -105,3 +105,14 @@ def test_the_fit_power_tables_null_runs_replace_the_size_tables_false_alarms(tmp
     statement = size.power_statement(settings, table, null_row=null)
     assert statement["false_alarm_runs"] == 100
     assert "false alarms 0/100 (95 % interval 0.0%-3.6%)" in statement["text"]
+
+
+def test_a_row_is_recounted_at_the_verdicts_alpha_from_its_p_values():
+    settings = size.size_settings(FIT_QUICK, 20, 150, 300)
+    row = row_at(settings, detections=0, alarms=0, runs=4)
+    row["p_values"] = [{size.NULL: {"fit.matched.chi2": p}, size.DEFECT: {"fit.matched.chi2": q}}
+                       for p, q in ((0.5, 5e-4), (9e-4, 2e-3), (0.2, 1e-5), (0.3, 0.9))]
+    strict, loose = size.at_alpha(row, 8e-4), size.at_alpha(row, 1e-3)
+    assert (strict["detections"], strict["false_alarms"]) == (2, 0)
+    assert (loose["detections"], loose["false_alarms"]) == (2, 1)
+    assert size.at_alpha({"detections": 3}, 1e-3) == {"detections": 3}

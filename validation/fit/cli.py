@@ -93,7 +93,8 @@ def _fit_power(args, settings):
     check_writable(text_path, TEXT_HEADER)
     print(f"fit power: {args.fit_power_runs} repetitions per row, R = {settings.replicas}, "
           f"{settings.points}-point grid, <= {settings.max_steps} steps")
-    payload = measure(settings, args.fit_power_runs, args.power_workers, args.fit_defect_runs)
+    payload = measure(settings, args.fit_power_runs, args.power_workers, args.fit_defect_runs,
+                      first_seed=args.seed)
     table = text_table(payload)
     print(table)
     write_result(path, payload)

@@ -198,6 +198,7 @@ def power_statement(settings, table=None, path=None, null_row=None):
         return {"measured": False,
                 "text": f"power against clipnorm coupling NOT measured at this size ({size}, clipnorm "
                         f"{settings.clipnorm}): `python -m validation.fit.size` measures it"}
+    row = at_alpha(row, settings.alpha)
     lo, hi = row["detection_interval"]
     alarms, runs = row["false_alarms"], row["runs"]
     if null_row is not None:
@@ -210,6 +211,20 @@ def power_statement(settings, table=None, path=None, null_row=None):
                     f"{row['detection_rate']:.0%} (95 % interval {lo:.0%}-{hi:.0%}), false alarms "
                     f"{alarms}/{runs} (95 % interval {flo:.1%}-{fhi:.1%}) at {size} ({table['path']}"
                     f"{', fit power table' if null_row is not None else ''})"}
+
+
+def at_alpha(row, alpha):
+    """``row`` with its detections and false alarms recounted at the per-check ``alpha`` from the
+    recorded p-values (a row without them is returned as it is)."""
+    if not row.get("p_values"):
+        return row
+    def failed(name):
+        return [any(p < alpha for p in run[name].values()) for run in row["p_values"]]
+    detections, alarms = sum(failed(DEFECT)), sum(failed(NULL))
+    runs = len(row["p_values"])
+    return {**row, "alpha": alpha, "detections": detections, "detection_rate": detections / runs,
+            "detection_interval": exact_interval(detections, runs), "false_alarms": alarms,
+            "false_alarm_rate": alarms / runs, "false_alarm_interval": exact_interval(alarms, runs)}
 
 
 def parse_sizes(texts, parser):
