@@ -116,3 +116,25 @@ def test_a_row_is_recounted_at_the_verdicts_alpha_from_its_p_values():
     assert (strict["detections"], strict["false_alarms"]) == (2, 0)
     assert (loose["detections"], loose["false_alarms"]) == (2, 1)
     assert size.at_alpha({"detections": 3}, 1e-3) == {"detections": 3}
+
+
+def test_the_fit_alpha_spreads_1_percent_over_every_test_of_the_verdict():
+    from validation.fit import checks as fit_checks
+    from validation.settings import FIT_ALPHA, FIT_CHECKS, FIT_FAMILY_ALPHA
+
+    assert FIT_CHECKS == len(fit_checks.CHECKS) * len(fit_checks.DESIGNS)
+    assert FIT_ALPHA * FIT_CHECKS == pytest.approx(FIT_FAMILY_ALPHA) and FIT_STANDARD.alpha == FIT_ALPHA
+
+
+def test_the_defects_measured_at_the_verdicts_size_are_listed():
+    from validation.fit.power import defect_detections
+
+    def row(candidate, design, failures, kind="detection"):
+        return {"candidate": candidate, "design": design, "check": "any", "kind": kind, "failures": failures,
+                "runs": 20}
+
+    table = {"settings": dataclasses.asdict(FIT_STANDARD), "rows": [
+        row("multidense", "verdict", 0, "false_alarm"), row("a.fans", "independent", 20),
+        row("a.fans", "matched", 19), row("a.fans", "verdict", 20), row("a.mask", "independent", 0)]}
+    assert defect_detections(FIT_STANDARD, table) == [("a.fans", 20, 20), ("a.mask", 0, 20)]
+    assert defect_detections(dataclasses.replace(FIT_STANDARD, replicas=50), table) == []

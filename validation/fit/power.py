@@ -186,3 +186,14 @@ def verdict_false_alarms(settings, table):
         return None
     return next((row for row in table.get("rows", []) if row.get("candidate") == "multidense"
                  and row.get("design") == "verdict" and row.get("kind") == "false_alarm"), None)
+
+
+def defect_detections(settings, table):
+    """``[(candidate, detections, runs)]`` of every planted defect's whole verdict in ``table`` when it
+    was measured at ``settings``' size and configuration (a one-design row's "any" is its verdict)."""
+    if verdict_false_alarms(settings, table) is None:
+        return []
+    rows = [row for row in table["rows"] if row.get("kind") == "detection" and row.get("check") == "any"]
+    verdicts = {row["candidate"] for row in rows if row["design"] == "verdict"}
+    return [(row["candidate"], row["failures"], row["runs"]) for row in rows
+            if row["design"] == "verdict" or row["candidate"] not in verdicts]

@@ -9,7 +9,7 @@ import numpy as np
 from harness.registry import REFERENCE
 from validation.candidates import load_candidate
 from validation.fit import checks as fit_checks
-from validation.fit.power import load_power_table, verdict_false_alarms
+from validation.fit.power import defect_detections, load_power_table, verdict_false_alarms
 from validation.fit.size import power_statement
 from validation.fit.statistics import distance_grids, ensemble_stats
 from validation.results import (
@@ -48,9 +48,21 @@ def run_fit_validation(candidate_name, settings, run_seed=0, progress=print):
         "environment": environment(), "started": started, "seconds": time.perf_counter() - start,
         "passed": all(r.passed for r in results), "settings": settings.as_json(),
         "checks": [r.as_json() for r in results], "designs": designs,
-        "power": power_statement(settings, null_row=verdict_false_alarms(settings, load_power_table())),
+        "power": _power(settings),
     }
     return payload, results
+
+
+def _power(settings):
+    """The verdict's power statement, with the planted defects the fit power table measured here."""
+    table = load_power_table()
+    statement = power_statement(settings, null_row=verdict_false_alarms(settings, table))
+    defects = defect_detections(settings, table)
+    if defects:
+        statement["defects"] = [{"candidate": c, "detections": d, "runs": n} for c, d, n in defects]
+        statement["text"] += "; planted defects detected: " + ", ".join(
+            f"{c.removeprefix('validation.defects.')} {d}/{n}" for c, d, n in defects)
+    return statement
 
 
 def design_summary(pair, settings):
