@@ -91,13 +91,13 @@ FIT_MODE ?=
 fit: install
 	$(PY) -m validation --fit $(FIT_MODE)
 
-# The default fit check's false alarms and planted-defect detection at its size (~15 min: docs/validation.md).
+# The default fit check's false alarms and planted-defect detection at its size (727 s here: docs/validation.md).
 FIT_POWER_RUNS ?= 100
 FIT_DEFECT_RUNS ?= 20
 fit-power: install
 	$(PY) -m validation --fit-power --fit-power-runs $(FIT_POWER_RUNS) --fit-defect-runs $(FIT_DEFECT_RUNS)
 
-# The fit size chosen by power: clipnorm-coupling detection and false alarms over sizes (~22 min).
+# The fit size chosen by power: clipnorm-coupling detection and false alarms over sizes (1331 s here).
 fit-size: install
 	$(PY) -m validation.fit.size
 
@@ -113,7 +113,7 @@ report: install
 	$(PY) -m validation --power
 	@echo "== [3/7] speedup: fused vs reference, interleaved workers (about 2 min) -> results/timing/speedup.json"
 	$(PY) -m validation.timing.speedup
-	@echo "== [4/7] fit-level validation (the size chosen by power: R = 20, 150 steps, NNPDF clipnorm; ~15 s) -> results/validation/fit.json"
+	@echo "== [4/7] fit-level validation (the size chosen by power: R = 20, 150 steps, NNPDF clipnorm; 22 s here) -> results/validation/fit.json"
 	@status=0; $(PY) -m validation --fit || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo "== [5/7] the fused layer's lowerings on this machine (train step, R = 10 and 100) -> results/perf/lowerings.json"
 	$(PY) -m benchmarks.lowerings --replicas 10 100 --blocks 12 --json results/perf/lowerings.json

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from validation.fit import closure
+from validation.fit.statistics import permutation_p_values
 
 ALPHA = 1e-3
 DATA = 120
@@ -67,7 +68,7 @@ def test_jackknife_intervals_cover_the_estimators():
 
 def _closure_p(reference, candidate, paired=False, permutations=1999):
     pooled = np.concatenate([reference, candidate])
-    return closure.permutation_p_values(
+    return permutation_p_values(
         lambda labels: closure.closure_contrasts(labels, pooled, np.zeros(DATA)), len(reference),
         len(pooled), paired, permutations)
 
@@ -102,7 +103,7 @@ def test_paired_closure_test_swaps_within_pairs():
 
 def _correlation_p(reference, candidate, paired=False):
     correlations = closure.residual_correlations(np.concatenate([reference, candidate]), 0.0)
-    return closure.permutation_p_values(
+    return permutation_p_values(
         lambda labels: {"d": closure.correlation_contrast(labels, correlations)}, len(reference),
         len(correlations), paired, 1999)["d"]
 
@@ -126,4 +127,4 @@ def test_mean_pair_correlation_ignores_the_diagonal():
 
 def test_too_few_replicas_is_an_error():
     with pytest.raises(ValueError, match="at least 2 replicas"):
-        closure.permutation_p_values(lambda labels: {"d": labels.sum(1) * 0.0}, 1, 5, False, 9)
+        permutation_p_values(lambda labels: {"d": labels.sum(1) * 0.0}, 1, 5, False, 9)

@@ -18,13 +18,18 @@ __all__ = ["PartlySharedDropout", "build_network", "get_replica_weights", "make_
 
 
 def build_network(replica_seeds, dropout_rate=0.0, **kwargs):
+    return _with_dropout(replica_seeds, dropout_rate, lambda: keras.layers.Dropout(
+        dropout_rate, noise_shape=(None, 1, None, None), seed=replica_seeds[0], name="shared_dropout"),
+        **kwargs)
+
+
+def _with_dropout(replica_seeds, dropout_rate, make_dropout, **kwargs):
+    """The fused network without its own dropout, ``make_dropout()`` after the first hidden layer."""
     network = build_fused(replica_seeds, **kwargs)
     if dropout_rate == 0:
         return network
-    first = network.layers[1]
-    shared = keras.layers.Dropout(dropout_rate, noise_shape=(None, 1, None, None),
-                                  seed=replica_seeds[0], name="shared_dropout")
-    return rebuild(network, lambda layer: [layer, shared] if layer is first else [layer])
+    first, dropout = network.layers[1], make_dropout()
+    return rebuild(network, lambda layer: [layer, dropout] if layer is first else [layer])
 
 
 class MixedDropout(keras.layers.Layer):
@@ -65,18 +70,9 @@ class PartlySharedDropout:
         return f"{__name__}.PartlySharedDropout({self.fraction:g})"
 
     def build_network(self, replica_seeds, dropout_rate=0.0, **kwargs):
-        network = build_fused(replica_seeds, **kwargs)
-        if dropout_rate == 0:
-            return network
-        first = network.layers[1]
-        mixed = MixedDropout(dropout_rate, self.fraction, seed=replica_seeds[0], name="mixed_dropout")
-        return rebuild(network, lambda layer: [layer, mixed] if layer is first else [layer])
+        return _with_dropout(replica_seeds, dropout_rate, lambda: MixedDropout(
+            dropout_rate, self.fraction, seed=replica_seeds[0], name="mixed_dropout"), **kwargs)
 
-    def get_replica_weights(self, *args, **kwargs):
-        return get_replica_weights(*args, **kwargs)
-
-    def set_replica_weights(self, *args, **kwargs):
-        return set_replica_weights(*args, **kwargs)
-
-    def make_optimizer(self, *args, **kwargs):
-        return make_optimizer(*args, **kwargs)
+    get_replica_weights = staticmethod(get_replica_weights)
+    set_replica_weights = staticmethod(set_replica_weights)
+    make_optimizer = staticmethod(make_optimizer)

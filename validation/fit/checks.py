@@ -24,7 +24,7 @@ from harness.arguments import SeedCollisionWarning
 from harness.fit import FitOptions, Fitter, fit_pseudodata
 from validation.candidates import reference, replica_seeds
 from validation.fit import closure
-from validation.fit.statistics import permutation_test
+from validation.fit.statistics import permutation_p_values, permutation_test
 from validation.results import bonferroni, p_value_check
 
 GROUP = "fit"
@@ -60,28 +60,26 @@ class FitPair:
 
     @functools.cached_property
     def residual_correlations(self):
-        """``(2R, 2R)``: residual correlations of the pooled replicas (reference first)."""
-        residuals = [predictions - fit_pseudodata(self.workload, side_options.data_seed)[0]
-                     for predictions, side_options in zip(self.predictions, self.options, strict=True)]
-        return closure.residual_correlations(np.concatenate(residuals), 0.0)
+        """``(2R, 2R)``: residual correlations of the pooled replicas (reference first) to the
+        pseudo-data each fitted."""
+        pseudodata = [fit_pseudodata(self.workload, fit_options(self.settings, self.design, side,
+                                                                self.run_seed).data_seed)[0]
+                      for side in (0, 1)]
+        return closure.residual_correlations(np.concatenate(self.predictions), np.concatenate(pseudodata))
 
-    @property
-    def options(self):
-        return tuple(fit_options(self.settings, self.design, side, self.run_seed) for side in (0, 1))
-
+    @functools.cached_property
     def closure_summary(self):
         """Per side the estimators with jackknife intervals, and the mean replica-pair correlation."""
         truth = self.workload.central_data.astype("float64")
         size = len(self.predictions[0])
-        correlations = self.residual_correlations
         summary = {}
         for i, (side, predictions) in enumerate(zip(("reference", "candidate"), self.predictions,
                                                     strict=True)):
-            members = slice(i * size, (i + 1) * size) if i == 0 else slice(size, None)
+            members = slice(i * size, (i + 1) * size)
             summary[side] = {"estimators": closure.closure_estimators(predictions, truth),
                              "intervals": closure.jackknife_intervals(predictions, truth),
                              "replica_correlation": closure.mean_pair_correlation(
-                                 correlations[members, members])}
+                                 self.residual_correlations[members, members])}
         return summary
 
 
@@ -194,10 +192,10 @@ def closure_estimators(pair, settings):
     pooled = np.concatenate(pair.predictions)
     truth = pair.workload.central_data.astype("float64")
     size = len(pair.predictions[0])
-    tests = closure.permutation_p_values(lambda labels: closure.closure_contrasts(labels, pooled, truth),
-                                         size, len(pooled), pair.design == "matched",
-                                         CLOSURE_PERMUTATIONS, seed=pair.run_seed)
-    summary = pair.closure_summary()
+    tests = permutation_p_values(lambda labels: closure.closure_contrasts(labels, pooled, truth),
+                                 size, len(pooled), pair.design == "matched", CLOSURE_PERMUTATIONS,
+                                 seed=pair.run_seed)
+    summary = pair.closure_summary
     details = {"test": _permutation_name(pair) + "; contrasts: log ratio of bias, variance and R_bv, "
                "difference of xi_1sigma", "permutations": CLOSURE_PERMUTATIONS,
                "contrasts": {name: value for name, (value, _) in tests.items()},
@@ -213,11 +211,10 @@ def replica_correlation(pair, settings):
     what the replicas share beyond their data. Permutation p-value."""
     correlations = pair.residual_correlations
     size = len(pair.predictions[0])
-    (difference, p), = closure.permutation_p_values(
+    (difference, p), = permutation_p_values(
         lambda labels: {"difference": closure.correlation_contrast(labels, correlations)}, size,
         len(correlations), pair.design == "matched", CLOSURE_PERMUTATIONS, seed=pair.run_seed).values()
-    sides = {side: closure.mean_pair_correlation(correlations[members, members])
-             for side, members in (("reference", slice(0, size)), ("candidate", slice(size, None)))}
+    sides = {side: pair.closure_summary[side]["replica_correlation"] for side in ("reference", "candidate")}
     return p_value_check(f"fit.{pair.design}.replica_correlation", GROUP, pair.parameters, p,
                          settings.alpha, {"test": _permutation_name(pair), "difference": difference,
                                           "mean_pair_correlation": sides,

@@ -14,14 +14,13 @@ chi2 is a mean of squares) against the truth ``f`` gives:
 ``g_r - y_r`` to their own pseudo-data ``y_r``: what replicas share beyond their pseudo-data (a common
 bias of the model is shared by every fit; a coupling of the replicas adds to it).
 
-Every statistic is computed from replica weights (counts), so one function serves the observed value,
-the bootstrap over replicas (multiplicities) and the permutation tests (group membership).
+Every statistic is computed from replica weights, so one function serves the observed value, the
+delete-one jackknife and the permutation tests (group membership; the permutations themselves are
+``validation.fit.statistics.permutation_p_values``, shared with the distance tests).
 """
 
 import numpy as np
 from scipy import stats
-
-from validation.fit.statistics import paired_labels, shuffled_labels
 
 ESTIMATORS = ("bias", "variance", "ratio_bias_variance", "xi_1sigma")
 LOG_SCALE = ("bias", "variance", "ratio_bias_variance")  # compared as log ratios; xi as a difference
@@ -108,32 +107,3 @@ def correlation_contrast(labels, correlations):
         return total / (m * (m - 1))
 
     return within(~labels) - within(labels)
-
-
-def permutation_p_values(contrasts, n_reference, size, paired, permutations, seed=0, batch=200):
-    """Two-sided permutation p-values of ``contrasts(labels) -> {name: (k,)}``.
-
-    The observed labelling has the first ``n_reference`` of ``size`` pooled replicas as the reference.
-    Unpaired: labels shuffled over all replicas (the null: all exchangeable); paired (replica i of
-    both fits shares seeds and data): the members of each pair swapped.
-    p = (1 + #{|T_perm| >= |T_obs|}) / (1 + permutations). Returns ``{name: (T_obs, p)}``.
-    """
-    if paired and 2 * n_reference != size:
-        raise ValueError(f"paired: the ensembles need the same replicas, got {n_reference} and "
-                         f"{size - n_reference}")
-    if min(n_reference, size - n_reference) < 2:
-        raise ValueError(f"ensembles need at least 2 replicas each, got {n_reference} and "
-                         f"{size - n_reference}")
-    observed = {name: float(value[0])
-                for name, value in contrasts(np.arange(size)[None] < n_reference).items()}
-    exceed = dict.fromkeys(observed, 0)
-    rng = np.random.default_rng(seed)
-    done = 0
-    while done < permutations:
-        k = min(batch, permutations - done)
-        labels = (paired_labels(rng, k, n_reference) if paired
-                  else shuffled_labels(rng, k, n_reference, size - n_reference))
-        for name, values in contrasts(labels).items():
-            exceed[name] += int(np.sum(np.abs(values) >= abs(observed[name]) * (1 - 1e-12)))
-        done += k
-    return {name: (observed[name], (1 + exceed[name]) / (1 + permutations)) for name in observed}

@@ -175,14 +175,14 @@ def load_power_table(path=None):
         return None
 
 
-SIZE_FIELDS = ("replicas", "points", "max_steps", "patience", "clipnorm", "learning_rate", "dropout_rate",
-               "alpha")
+MATCHED_SETTINGS = ("replicas", "points", "max_steps", "patience", "clipnorm", "learning_rate",
+                    "dropout_rate", "alpha")
 
 
 def verdict_false_alarms(settings, table):
     """The null row of the whole fit verdict (multidense, any check of either design) of ``table`` when
     it was measured at ``settings``' size and configuration, else None."""
-    if not table or any(table.get("settings", {}).get(f) != getattr(settings, f) for f in SIZE_FIELDS):
+    if not table or any(table.get("settings", {}).get(f) != getattr(settings, f) for f in MATCHED_SETTINGS):
         return None
     return next((row for row in table.get("rows", []) if row.get("candidate") == "multidense"
                  and row.get("design") == "verdict" and row.get("kind") == "false_alarm"), None)

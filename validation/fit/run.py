@@ -72,7 +72,7 @@ def design_summary(pair, settings):
     distance, variance = distance_grids(pair.reference.pdf, pair.candidate.pdf)
     summary = {"parameters": pair.parameters, "x": x[keep], "flavours": pair.reference.pdf.shape[-1],
                "distance": distance[keep], "variance_distance": variance[keep],
-               "closure": pair.closure_summary()}
+               "closure": pair.closure_summary}
     for side in ("reference", "candidate"):
         fit = getattr(pair, side)
         mean, sd = ensemble_stats(fit.pdf)

@@ -69,30 +69,45 @@ def permutation_test(a, b, permutations=1999, seed=0, paired=False, batch=200):
 
     Unpaired: the 2 labels are shuffled over all pooled replicas (the null: all replicas exchangeable,
     e.g. two fits with independent seeds). Paired (``a[i]`` and ``b[i]`` share seeds and data): the two
-    members of each pair are swapped at random. p = (1 + #{T_perm >= T_obs}) / (1 + permutations).
+    members of each pair are swapped at random (``permutation_p_values``).
     Returns ``{"distance": (statistic, p), "variance_distance": (statistic, p)}``.
     """
     a, b = np.asarray(a, "float64"), np.asarray(b, "float64")
-    if paired and len(a) != len(b):
-        raise ValueError(f"paired: the ensembles need the same replicas, got {len(a)} and {len(b)}")
-    if min(len(a), len(b)) < 2:
-        raise ValueError(f"ensembles need at least 2 replicas each, got {len(a)} and {len(b)}")
     if paired and np.array_equal(a, b):  # every swap gives the same ensembles: no evidence at all
         return {"distance": (0.0, 1.0), "variance_distance": (0.0, 1.0)}
     powers = _power_stack(np.concatenate([a, b]))
-    observed_labels = np.arange(len(a) + len(b))[None] < len(a)
-    observed = [s[0] for s in _max_distances(powers, observed_labels)]
+
+    def maxima(labels):
+        distance, variance = _max_distances(powers, labels)
+        return {"distance": distance, "variance_distance": variance}
+
+    return permutation_p_values(maxima, len(a), len(a) + len(b), paired, permutations, seed, batch)
+
+
+def permutation_p_values(statistics, n_a, size, paired, permutations, seed=0, batch=200):
+    """Permutation p-values of ``statistics(labels) -> {name: (k,)}`` (labels ``(k, size)``, True: the
+    first group), large ``|T|`` counting as evidence.
+
+    The observed labelling puts the first ``n_a`` of ``size`` pooled replicas in the first group.
+    Unpaired: labels shuffled over all replicas (the null: all exchangeable); paired (replica i of
+    both groups shares seeds and data): the members of each pair swapped at random.
+    p = (1 + #{|T_perm| >= |T_obs|}) / (1 + permutations). Returns ``{name: (T_obs, p)}``.
+    """
+    if paired and 2 * n_a != size:
+        raise ValueError(f"paired: the ensembles need the same replicas, got {n_a} and {size - n_a}")
+    if min(n_a, size - n_a) < 2:
+        raise ValueError(f"ensembles need at least 2 replicas each, got {n_a} and {size - n_a}")
+    observed = {name: float(value[0]) for name, value in statistics(np.arange(size)[None] < n_a).items()}
+    exceed = dict.fromkeys(observed, 0)
     rng = np.random.default_rng(seed)
-    exceed, done = np.zeros(2, int), 0
+    done = 0
     while done < permutations:
         k = min(batch, permutations - done)
-        labels = paired_labels(rng, k, len(a)) if paired else shuffled_labels(rng, k, len(a), len(b))
-        stats = _max_distances(powers, labels)
-        exceed += [int(np.sum(s >= o)) for s, o in zip(stats, observed, strict=True)]
+        labels = paired_labels(rng, k, n_a) if paired else shuffled_labels(rng, k, n_a, size - n_a)
+        for name, values in statistics(labels).items():
+            exceed[name] += int(np.sum(np.abs(values) >= abs(observed[name]) * (1 - 1e-12)))
         done += k
-    p = (1 + exceed) / (1 + permutations)
-    return {"distance": (float(observed[0]), float(p[0])),
-            "variance_distance": (float(observed[1]), float(p[1]))}
+    return {name: (observed[name], (1 + exceed[name]) / (1 + permutations)) for name in observed}
 
 
 def shuffled_labels(rng, k, n_a, n_b):
