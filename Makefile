@@ -111,7 +111,7 @@ report: install
 	@status=0; $(PY) -m validation --quick || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo "== [2/7] validation power (null seeds and planted defects, about 3 min) -> results/validation/power.json"
 	$(PY) -m validation --power
-	@echo "== [3/7] speedup: fused vs reference, interleaved workers (about 2 min) -> results/timing/speedup.json"
+	@echo "== [3/7] speedup at R = 1, 10, 100: fused vs reference, interleaved workers (about 4 min) -> results/timing/speedup.json"
 	$(PY) -m validation.timing.speedup
 	@echo "== [4/7] fit-level validation (the size chosen by power: R = 20, 150 steps, NNPDF clipnorm; 22 s here) -> results/validation/fit.json"
 	@status=0; $(PY) -m validation --fit || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
@@ -134,9 +134,17 @@ compare: install
 	if [ $$status -ne 0 ]; then echo "python -m validation.timing.compare exited $$status (1: regression, 2: failure)"; fi; \
 	exit $$status
 
-# The timing power table: A/A and planted 1.25x / 1.10x slowdowns through the real pipeline (~30 min).
+# The timing power table of one backend ($KERAS_BACKEND, default tensorflow): A/A and planted slowdowns
+# (fused train step x1.25, first step x1.5) through the real pipeline -> results/timing/power-<backend>.json
+# (TIMING_ROUNDS rounds; times here in docs/benchmarks.md).
+TIMING_ROUNDS ?= 8
 timing-power: install
-	$(PY) -m validation.timing.power
+	$(PY) -m validation.timing.power --rounds $(TIMING_ROUNDS)
+
+# The grid verdict's A/A rate: the grid with the reference against its copy, repeated.
+.PHONY: grid-aa
+grid-aa: install
+	$(PY) -m benchmarks.grid_aa
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .compare

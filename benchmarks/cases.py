@@ -14,7 +14,8 @@ from benchmarks.profiles import CLIPNORMS
 from harness.registry import REFERENCE, implementation_names, load_implementation
 from harness.workload import FitWorkload, make_optimizer
 
-LAYER_CLASSES = {"reference": "PerReplicaDense", "multidense": "MultiDense"}
+LAYER_CLASSES = {"reference": "PerReplicaDense", "multidense": "MultiDense",
+                 "benchmarks.twin_reference": "PerReplicaDense"}
 
 
 LOWERING_SEPARATOR = "@"  # "multidense@broadcast": the implementation with one lowering pinned
@@ -166,6 +167,42 @@ def first_step_seconds(implementation, replicas):
     """The first train step (trace + step) of a fresh model, in a process already warmed up."""
     warm_process(implementation)
     return timed(new_fit_case(implementation, replicas).step)[0]
+
+
+def build_seconds(implementation, replicas):
+    """One fresh build of the network (its weights created and on the device)."""
+    keras.backend.clear_session()
+
+    def build():
+        return synchronize([weight.value for weight in build_network(implementation, replicas).weights])
+
+    return timed(build)[0]
+
+
+ONE_SHOT_SUITES = {"build": build_seconds, "first_step": first_step_seconds}
+
+
+@dataclass
+class OneShotCase:
+    """A one-shot cell (a fresh build, a fresh first step): ``sample()`` times one new occurrence."""
+
+    suite: str
+    implementation: str
+    replicas: int
+
+    def sample(self):
+        return ONE_SHOT_SUITES[self.suite](self.implementation, self.replicas)
+
+
+def new_one_shot_case(suite, implementation, replicas):
+    """A one-shot case whose one-off costs (imports, a lowering measured once, the backend's start-up)
+    are paid here, untimed."""
+    if suite not in ONE_SHOT_SUITES:
+        raise ValueError(f"suite must be one of {sorted(ONE_SHOT_SUITES)}, got {suite!r}")
+    case = OneShotCase(suite, implementation, replicas)
+    warm_process(implementation)
+    case.sample()
+    return case
 
 
 @dataclass

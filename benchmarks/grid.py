@@ -4,9 +4,10 @@ fraction of the floor (``benchmarks.floor``). ``python -m benchmarks.grid --help
 Each backend runs in its own subprocess (``KERAS_BACKEND`` is read once, at import). Inside it, the
 two implementations (and, for the train step, the floor) are timed in interleaved blocks: a block
 is a few calls of each, in a fresh random order per block, so that load on the machine hits all
-alike; a block's time is the median of its calls. A cell's ratio is the median of the per-block
-ratios reference / fused (above 1: the fused layer is faster) and its interval the 95 % bootstrap
-percentile interval of that median.
+alike; a block's time is the median of its calls. A cell's ratio reference / fused (above 1: the
+fused layer is faster) is the trimmed mean of the per-block log ratios; the ratio, its interval
+and its verdict (win, LOSS, tie) come from the project's timing rule (``harness.timing_rule``),
+whose A/A rate on the grid is measured by ``python -m benchmarks.grid_aa``.
 Build and first step are one-shot: each block is one fresh build (or first step) of each.
 """
 
@@ -25,37 +26,53 @@ import numpy as np
 
 SUITES = ("train_step", "layer_forward", "layer_forward_backward", "network_forward", "build",
           "first_step")
-ONE_SHOT_SUITES = ("build", "first_step")
 BACKENDS = ("tensorflow", "jax", "torch")
 PRODUCER = "benchmarks.grid"
 DEFAULT_JSON = Path("results/perf/grid.json")
 
 
-def ratio_interval(block_ratios, confidence=0.95, seed=0):
-    """``(median, low, high)`` of per-block ratios; the interval is scipy's bootstrap percentile
-    interval of the median (the range of the ratios when there are fewer than 3)."""
-    ratios = np.asarray(block_ratios, dtype=float)
-    if ratios.size == 0 or not np.all(np.isfinite(ratios)) or np.any(ratios <= 0):
-        raise ValueError(f"block_ratios must be finite positive numbers, got {block_ratios}")
-    median = float(np.median(ratios))
-    if ratios.size < 3 or np.ptp(ratios) == 0:
-        return median, float(ratios.min()), float(ratios.max())
-    from scipy import stats
+def cell_verdict(reference_seconds, fused_seconds):
+    """``(ratio, low, high, verdict)`` of reference / fused from per-block seconds, by the project's
+    timing rule (``harness.timing_rule``: 99 % interval excluding 1 and at least 5 %): ``win`` (fused
+    faster), ``LOSS`` (fused slower), ``tie`` (no detectable difference), ``n/a`` (too few blocks)."""
+    from harness.timing_rule import FASTER, NOT_COMPARABLE, SLOWER, judge_paired
 
-    result = stats.bootstrap((ratios,), np.median, confidence_level=confidence, method="percentile",
-                             n_resamples=2000, random_state=seed)
-    return median, float(result.confidence_interval.low), float(result.confidence_interval.high)
+    reference, fused = (np.asarray(values, dtype=float) for values in (reference_seconds, fused_seconds))
+    if reference.shape != fused.shape or np.any(reference <= 0) or np.any(fused <= 0):
+        raise ValueError(f"block seconds must be positive and paired, got {reference_seconds} and "
+                         f"{fused_seconds}")
+    judged = judge_paired(np.log(fused) - np.log(reference))
+    if judged.verdict == NOT_COMPARABLE:
+        ratio = float(np.median(reference / fused))
+        return ratio, ratio, ratio, "n/a"
+    verdict = {FASTER: "win", SLOWER: "LOSS"}.get(judged.verdict, "tie")
+    return 1.0 / judged.ratio, 1.0 / judged.high, 1.0 / judged.low, verdict
 
 
-def verdict(ratio, low, minimum_ratio=1.0, minimum_low=0.95):
-    """``win`` when the fused layer is at least as fast (ratio >= 1, interval not below 0.95)."""
-    return "win" if ratio >= minimum_ratio and low >= minimum_low else "LOSS"
+VERDICT_LEGEND = ("verdict: the timing rule (99% interval of reference/fused excludes 1 and at least "
+                  "5%): win = fused faster, LOSS = fused slower, tie = no detectable difference, n/a = "
+                  "under 10 blocks (--blocks / --pairs)")
+AA_TABLES = (Path("results/perf/grid-aa.json"), Path(__file__).resolve().parents[1] / "docs" / "grid-aa.json")
+
+
+def aa_rate_line(backends):
+    """The grid verdict's measured A/A rate (``python -m benchmarks.grid_aa``) on these backends."""
+    for path in AA_TABLES:
+        if path.exists():
+            table = json.loads(path.read_text())
+            rows = [row for row in table.get("rates", []) if row["backend"] in backends]
+            missing = sorted(set(backends) - {row["backend"] for row in rows})
+            parts = [f"{row['backend']} {row['flags']}/{row['cells']} cells ({row['rate']:.1%}, 95% interval "
+                     f"{row['low95']:.1%}-{row['high95']:.1%})" for row in rows]
+            parts += [f"{backend} not measured" for backend in missing]
+            return f"A/A rate of the verdict (reference against its copy, {path}): " + "; ".join(parts)
+    return "A/A rate of the verdict: not measured (python -m benchmarks.grid_aa)"
 
 
 def format_grid(cells):
     """The grid as text: one line per backend, suite, R (and candidate, where there are several)."""
     several = len({cell.get("candidate", "multidense") for cell in cells}) > 1
-    lines = [f"{'backend':<11}{'suite':<24}{'R':>4}{'ref/fused':>10}  {'95% interval':<15}{'verdict':<8}"
+    lines = [f"{'backend':<11}{'suite':<24}{'R':>4}{'ref/fused':>10}  {'99% interval':<15}{'verdict':<8}"
              f"{'fused/floor':>12}{'ref/floor':>10}{'fused/roofline':>15}"
              + ("  candidate" if several else "")]
     for cell in cells:
@@ -65,7 +82,7 @@ def format_grid(cells):
                      f"{cell['fused_fraction_of_roofline']:.2f}")
         interval = f"[{cell['low']:.2f}, {cell['high']:.2f}]"
         lines.append(f"{cell['backend']:<11}{cell['suite']:<24}{cell['replicas']:>4}{cell['ratio']:>10.2f}  "
-                     f"{interval:<15}{verdict(cell['ratio'], cell['low']):<8}"
+                     f"{interval:<15}{cell['verdict']:<8}"
                      f"{floor[0]:>12}{floor[1]:>10}{floor[2]:>15}"
                      + (f"  {cell.get('candidate', 'multidense')}" if several else ""))
     return "\n".join(lines)
@@ -110,24 +127,6 @@ def _warm_step(suite, implementation, replicas):
     return cases.warm_layer_case(implementation, replicas, backward=suite == "layer_forward_backward").step
 
 
-def _one_shot_seconds(suite, implementation, replicas):
-    import keras
-
-    from benchmarks import cases
-    from benchmarks.device import synchronize, timed
-
-    if suite == "first_step":
-        return cases.first_step_seconds(implementation, replicas)
-    keras.backend.clear_session()
-    cases.build_network(implementation, replicas)  # imports, and a lowering measured once (auto), untimed
-    keras.backend.clear_session()
-
-    def build():
-        return synchronize([weight.value for weight in cases.build_network(implementation, replicas).weights])
-
-    return timed(build)[0]
-
-
 def _timed_calls(function, calls):
     """The median seconds of ``calls`` calls: a call the scheduler preempts does not move it."""
     from benchmarks.device import timed
@@ -138,14 +137,17 @@ def _timed_calls(function, calls):
 def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("multidense",), with_floor=True):
     """One cell: per-block seconds of the reference, each candidate (and, for the train step, the
     floor unless ``with_floor`` is false), all interleaved."""
+    from benchmarks import cases
     from harness.registry import REFERENCE
 
     names = [REFERENCE, *candidates]
-    if suite in ONE_SHOT_SUITES:
+    if suite in cases.ONE_SHOT_SUITES:
+        for name in names:  # imports and a lowering measured once (auto), untimed
+            cases.new_one_shot_case(suite, name, replicas)
         samples = {name: [] for name in names}
         for block in range(pairs):
             for name in names if block % 2 == 0 else names[::-1]:
-                samples[name].append(_one_shot_seconds(suite, name, replicas))
+                samples[name].append(cases.ONE_SHOT_SUITES[suite](name, replicas))
         return samples
     functions = {name: _warm_step(suite, name, replicas) for name in names}
     if suite == "train_step" and with_floor:
@@ -172,10 +174,10 @@ def summarise(backend, suite, replicas, samples, candidate="multidense"):
     from harness.registry import REFERENCE
 
     reference, fused = samples[REFERENCE], samples[candidate]
-    ratio, low, high = ratio_interval([r / f for r, f in zip(reference, fused, strict=True)])
+    ratio, low, high, verdict = cell_verdict(reference, fused)
     cell = {"backend": backend, "suite": suite, "replicas": replicas, "candidate": candidate,
-            "ratio": ratio, "low": low,
-            "high": high, "blocks": len(fused), "reference_seconds": statistics.median(reference),
+            "ratio": ratio, "low": low, "high": high, "verdict": verdict, "blocks": len(fused),
+            "reference_seconds": statistics.median(reference),
             "fused_seconds": statistics.median(fused)}
     if "floor" in samples:
         from benchmarks.floor import fraction_of_floor, measure
@@ -236,7 +238,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--blocks", type=int, default=15, help="interleaved blocks per warm cell")
     parser.add_argument("--block-seconds", type=float, default=0.2,
                         help="about how long one implementation runs in a block")
-    parser.add_argument("--pairs", type=int, default=3, help="builds / first steps of each per cell")
+    parser.add_argument("--pairs", type=int, default=10,
+                        help="builds / first steps of each per cell (under 10: no verdict)")
     parser.add_argument("--candidates", nargs="+", default=["multidense"],
                         help="implementations timed against the reference (registry names or modules)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the grid is written")
@@ -265,6 +268,8 @@ def main(argv=None):
     for backend in arguments.backends:
         cells += run_backend(backend, arguments)
     print(format_grid(cells), flush=True)
+    print(VERDICT_LEGEND)
+    print(aa_rate_line(arguments.backends))
     write_json(arguments.json, {"command": " ".join(["python -m benchmarks.grid", *(argv or sys.argv[1:])]),
                                 "cells": cells})
     print(f"written to {arguments.json}")

@@ -4,15 +4,20 @@ asv measures commit A, then commit B; whatever the machine does in between lands
 every commit under comparison gets its own worker process (the commit's code on ``PYTHONPATH``, this
 tree's ``benchmarks`` package for the cases and the clock), all workers are built and warmed, and the
 driver then asks them in turn (A B, B A, A B, ...) for one short *block*: ``steps`` timed calls of
-every case. Consecutive blocks are tens of milliseconds apart, so machine drift hits both commits
+every warm case, and one fresh occurrence of every one-shot case (a new model's build, or its first
+train step: trace and compile), so that one-shot cells are interleaved and paired like the others.
+Consecutive blocks are tens of milliseconds apart, so machine drift hits both commits
 alike; a block-by-block log ratio cancels it. A *round* is one set of workers; several rounds give
 fresh processes (process-level effects average out).
 
 The worker speaks JSON lines: ``{"op": "setup", "cases": [[suite, implementation, replicas], ...]}``,
-``{"op": "block", "steps": k}`` (answers the per-case step times) and ``{"op": "quit"}``.
+``{"op": "block", "steps": k, "one_shot": true}`` (answers the per-case step times; one-shot cases
+answer an empty list when ``one_shot`` is false) and ``{"op": "quit"}``.
 """
 
+import gc
 import json
+import math
 import os
 import random
 import statistics
@@ -23,7 +28,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
-SUITES = ("train_step", "forward")  # what a worker can time (see ``_build_case``)
+WARM_SUITES = ("train_step", "forward")  # a warm model, ``steps`` timed calls per block
+ONE_SHOT_SUITES = ("first_step", "build")  # one fresh first step (trace + compile) or build per block
+SUITES = WARM_SUITES + ONE_SHOT_SUITES  # what a worker can time (see ``_build_case``)
 PROJECT_PACKAGES = ("harness", "multidense_impl", "reference_impl")  # from the commit's folder
 
 
@@ -38,6 +45,10 @@ class Case:
     @property
     def name(self):
         return f"{self.suite}({self.implementation}, R={self.replicas})"
+
+    @property
+    def one_shot(self):
+        return self.suite in ONE_SHOT_SUITES
 
     def __post_init__(self):
         if self.suite not in SUITES:
@@ -117,11 +128,18 @@ class Worker:
             stream.close()
 
 
-def measure(sources, cases, rounds=2, blocks=40, steps=5, env=None, progress=None):
+def one_shot_block(block, every):
+    """Whether block ``block`` samples the one-shot cases: blocks go by twos (one A-B, one B-A, so that
+    neither worker always goes first), and one pair in ``every`` samples them."""
+    return (block // 2) % every == 0
+
+
+def measure(sources, cases, rounds=2, blocks=40, steps=5, env=None, progress=None, one_shot_every=1):
     """Time ``cases`` under each ``{label: source folder}``, interleaved block by block.
 
     Each round starts one worker per label (set up side by side), then runs ``blocks`` blocks, the
-    order of the labels reversed every other block. Returns ``Blocks``.
+    order of the labels reversed every other block; one-shot cases are sampled in the blocks that
+    ``one_shot_block`` names (NaN in the others). Returns ``Blocks``.
     """
     labels = list(sources)
     result = Blocks(labels, list(cases), steps,
@@ -139,11 +157,13 @@ def measure(sources, cases, rounds=2, blocks=40, steps=5, env=None, progress=Non
                 result.setup_seconds[label].append(reply["seconds"])
             for block in range(blocks):
                 order = labels if block % 2 == 0 else labels[::-1]
+                one_shot = one_shot_block(block, one_shot_every)
                 for label in order:
-                    workers[label].send({"op": "block", "steps": steps})
+                    workers[label].send({"op": "block", "steps": steps, "one_shot": one_shot})
                     times = workers[label].receive()["times"]
                     for case, seconds in zip(cases, times, strict=True):
-                        result.medians[label][case.name].append(statistics.median(seconds))
+                        result.medians[label][case.name].append(
+                            statistics.median(seconds) if seconds else math.nan)
                 result.rounds.append(round_index)
         finally:
             for worker in workers.values():
@@ -157,25 +177,40 @@ def measure(sources, cases, rounds=2, blocks=40, steps=5, env=None, progress=Non
 
 
 def _build_case(suite, implementation, replicas):
-    from benchmarks.cases import new_fit_case, new_forward_case, warmed
+    from benchmarks.cases import new_fit_case, new_forward_case, new_one_shot_case, warmed
 
+    if suite in ONE_SHOT_SUITES:
+        return new_one_shot_case(suite, implementation, replicas)
     if suite == "train_step":
         return warmed(new_fit_case(implementation, replicas))
     return warmed(new_forward_case(implementation, replicas))
 
 
-def _timed_block(cases, steps, order_rng):
-    """``steps`` timed calls of every case, in a fresh random order at every step.
+def _timed_block(cases, steps, order_rng, one_shot=True):
+    """One sample of every one-shot case (``sample()``; none unless ``one_shot``), then ``steps`` timed
+    calls of every warm case,
+    in a fresh random order at every step.
 
     A fixed cyclic order gives every case the same predecessor for the whole run, and a small step
     that always follows a large one (caches, thread pools) runs systematically slower: measured as a
-    ~10 % "difference" between two identical models at R = 1.
+    ~10 % "difference" between two identical models at R = 1. The first call of a warm model after
+    a one-shot sample (a trace, dropped models to collect) was measured up to 50x slower, so the
+    one-shot samples come first, then a collection and one untimed call of every warm case.
     """
-    from benchmarks.device import timed
+    from benchmarks.device import synchronize, timed
 
     times = [[] for _ in cases]
+    shots = [index for index, case in enumerate(cases) if hasattr(case, "sample")]
+    warm = [index for index in range(len(cases)) if index not in shots]
+    shots = shots if one_shot else []
+    for index in order_rng.sample(shots, len(shots)):
+        times[index].append(cases[index].sample())
+    if shots:
+        gc.collect()
+        for index in warm:
+            synchronize(cases[index].step())
     for _ in range(steps):
-        for index in order_rng.sample(range(len(cases)), len(cases)):
+        for index in order_rng.sample(warm, len(warm)):
             times[index].append(timed(cases[index].step)[0])
     return times
 
@@ -212,9 +247,12 @@ def worker_main(stdin=sys.stdin, stdout=None):
             if request["op"] == "setup":
                 start = time.perf_counter()
                 cases = [_build_case(*spec) for spec in request["cases"]]
+                gc.collect()
+                gc.freeze()  # the cases live for the whole run: the collections of one-shot samples skip them
                 reply({"seconds": time.perf_counter() - start, "files": _project_files()})
             elif request["op"] == "block":
-                reply({"times": _timed_block(cases, request["steps"], order_rng)})
+                one_shot = request.get("one_shot", True)
+                reply({"times": _timed_block(cases, request["steps"], order_rng, one_shot)})
             elif request["op"] == "quit":
                 return
         except Exception as error:  # noqa: BLE001 - reported to the driver, which names the commit

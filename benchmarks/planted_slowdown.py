@@ -4,11 +4,14 @@ This file is copied verbatim into planted commits (``python -m validation.timing
 ``multidense_impl/_planted_slowdown.py``, and ``multidense_impl/layers.py`` gets two lines appended:
 
     from multidense_impl._planted_slowdown import slowed_call
-    MultiDense.call = slowed_call(MultiDense.call, {replicas: work, ...})
+    MultiDense.call = slowed_call(MultiDense.call, {replicas: work, ...}, {replicas: trace_ops, ...})
 
 ``work`` sizes one extra tanh GEMM over the layer's own output, ``(N, units) x (units, work * units)``:
 about ``work`` times the cost of a ``units x units`` layer, differentiable, so the backward pass pays
-too. Its sum is added back scaled by 1e-30: numerically inert in float32, but no compiler can drop it.
+too: it slows every step. ``trace_ops`` chains that many scalar ``sin`` ops on the output's mean: each
+costs little to run but must be traced, differentiated and compiled, so it slows the first step
+(trace and compile) far more than the others. Both are added back scaled by 1e-30: numerically inert
+in float32, but no compiler can drop them.
 """
 
 import keras
@@ -24,14 +27,27 @@ def extra_work(outputs, work):
     return keras.ops.sum(keras.ops.tanh(keras.ops.matmul(outputs, mixing)))
 
 
-def slowed_call(call, work_by_replicas):
-    """``call`` followed by ``work_by_replicas[self.replicas]`` units of extra work (none if absent)."""
+def extra_trace_work(outputs, ops):
+    """A chain of ``ops`` scalar ``sin`` ops on the mean of ``outputs``."""
+    value = keras.ops.mean(outputs)
+    for _ in range(int(round(ops))):
+        value = keras.ops.sin(value)
+    return value
+
+
+def slowed_call(call, work_by_replicas, trace_ops_by_replicas=None):
+    """``call`` followed by ``work_by_replicas[self.replicas]`` units of extra work and
+    ``trace_ops_by_replicas[self.replicas]`` extra scalar ops (none where absent)."""
+    trace_ops_by_replicas = trace_ops_by_replicas or {}
 
     def slowed(self, inputs):
         outputs = call(self, inputs)
         work = float(work_by_replicas.get(self.replicas, 0.0))
-        if work <= 0:
-            return outputs
-        return outputs + INERT_SCALE * extra_work(outputs, work)
+        ops = float(trace_ops_by_replicas.get(self.replicas, 0.0))
+        if work > 0:
+            outputs = outputs + INERT_SCALE * extra_work(outputs, work)
+        if ops >= 1:
+            outputs = outputs + INERT_SCALE * extra_trace_work(outputs, ops)
+        return outputs
 
     return slowed

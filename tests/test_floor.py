@@ -14,7 +14,8 @@ from benchmarks.floor import (
     roofline_seconds,
     step_gemms,
 )
-from benchmarks.grid import format_grid, ratio_interval, verdict, write_json
+from benchmarks.grid import cell_verdict, format_grid, write_json
+from benchmarks.grid_aa import rates
 
 
 @pytest.mark.parametrize("replicas", [1, 10, 100])
@@ -62,31 +63,36 @@ def test_floor_step_runs_every_gemm():
     assert step.seconds() > 0
 
 
-def test_ratio_interval_brackets_the_median_of_block_ratios():
-    ratios = np.random.default_rng(0).normal(1.3, 0.05, 20)
-    median, low, high = ratio_interval(ratios)
-    assert median == pytest.approx(np.median(ratios))
-    assert low < median < high
-    assert 1.2 < low and high < 1.4
-    assert ratio_interval([0.9, 1.1]) == (1.0, 0.9, 1.1)
-    with pytest.raises(ValueError, match="block_ratios"):
-        ratio_interval([1.0, -1.0, 2.0])
+def test_the_grid_verdict_is_the_timing_rule():
+    rng = np.random.default_rng(0)
+    reference = np.exp(rng.normal(np.log(2e-3), 0.03, 15))
+    noise = np.exp(rng.normal(0, 0.02, 15))
+    ratio, low, high, verdict = cell_verdict(reference, reference / 1.3 * noise)
+    assert verdict == "win" and low < ratio < high and 1.2 < low and high < 1.4
+    assert cell_verdict(reference, reference * 1.3 * noise)[3] == "LOSS"
+    assert cell_verdict(reference, reference * noise)[3] == "tie"
+    assert cell_verdict(reference, reference * 1.03 * noise)[3] == "tie"  # under the rule's 5 %
+    assert cell_verdict(reference[:3], reference[:3] / 2)[3] == "n/a"  # 3 blocks: no verdict
+    with pytest.raises(ValueError, match="block seconds"):
+        cell_verdict([1.0, -1.0], [1.0, 1.0])
 
 
-@pytest.mark.parametrize("ratio,low,expected", [(1.2, 1.0, "win"), (1.0, 0.95, "win"), (0.99, 0.97, "LOSS"),
-                                                (1.1, 0.94, "LOSS")])
-def test_verdict_needs_ratio_one_and_interval_above_095(ratio, low, expected):
-    assert verdict(ratio, low) == expected
+def test_the_grid_aa_rate_counts_wins_and_losses_per_backend():
+    cells = [{"backend": "jax", "verdict": v} for v in ("tie", "tie", "win", "n/a")] + [
+        {"backend": "torch", "verdict": "tie"}]
+    jax, torch = rates(cells)
+    assert (jax["flags"], jax["cells"], torch["flags"], torch["cells"]) == (1, 3, 0, 1)
+    assert jax["low95"] < 1 / 3 < jax["high95"] and torch["high95"] == pytest.approx(0.975)
 
 
-def cell(suite, ratio, low, **extra):
+def cell(suite, ratio, low, verdict="tie", **extra):
     return {"backend": "jax", "suite": suite, "replicas": 100, "ratio": ratio, "low": low,
-            "high": ratio + 0.1, **extra}
+            "high": ratio + 0.1, "verdict": verdict, **extra}
 
 
 def test_grid_lines_show_ratio_interval_verdict_and_floor():
-    text = format_grid([cell("build", 0.8, 0.7),
-                        cell("train_step", 1.5, 1.4, fused_fraction_of_floor=1.25,
+    text = format_grid([cell("build", 0.8, 0.7, "LOSS"),
+                        cell("train_step", 1.5, 1.4, "win", fused_fraction_of_floor=1.25,
                              reference_fraction_of_floor=1.9, fused_fraction_of_roofline=4.5)])
     header, build, train = text.splitlines()
     assert "ref/fused" in header and "fused/floor" in header

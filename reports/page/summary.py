@@ -5,12 +5,13 @@ last ``make compare``), validation passed or failed; each with the error rate me
 timing power table, the validation power table).
 """
 
+import os
 from pathlib import Path
 
 from reports.errors import ReportInputError
 from reports.measurements.asv_results import read_json
 from validation.timing import compare, speedup
-from validation.timing.rates import PowerTableError, load_power, summary
+from validation.timing.rates import DEFAULT_BACKEND, PowerTableError, load_power, summary
 
 SPEEDUP_FILE = Path("results/timing/speedup.json")
 COMPARE_FILE = Path("results/timing/compare.json")
@@ -42,21 +43,24 @@ def _rate(rows, name):
             "met": row["met"], "label": row["label"]}
 
 
-def timing_rates(power_path=None):
-    """The headline rates of the timing power table, or an explanation of their absence."""
+def timing_rates(power_path=None, backend=None):
+    """The headline rates of ``backend``'s timing power table (default: the page's backend,
+    ``$KERAS_BACKEND``), or an explanation of their absence."""
+    backend = backend or os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)
     try:
-        power = load_power(power_path)
+        power = load_power(power_path, backend=backend)
     except PowerTableError as error:
         raise ReportInputError(str(error)) from None
     if power is None:
-        return {"available": False}
+        return {"available": False, "backend": backend}
     rows = summary(power)
     detections = [_rate(rows, name) for name in rows if name.startswith("slow_")]
     return {"available": True, "source": power["path"], "machine": power.get("machine"),
             "started": power.get("started"), "speedup_aa": _rate(rows, "speedup_aa"),
             "aa_per_benchmark": _rate(rows, "aa_per_benchmark"), "aa_exit_zero": _rate(rows, "aa_exit_zero"),
             "detections": [d for d in detections if d], "rows": power.get("summary", []),
-            "design": power.get("design", ""), "method": power.get("method", "")}
+            "design": power.get("design", ""), "method": power.get("method", ""), "mde": power.get("mde", []),
+            "backend": power.get("backend")}
 
 
 def validation_rates(power):

@@ -55,7 +55,7 @@ def test_the_report_page_with_every_details_opened(tab, site):
     """Every <details> opened by a real click on its <summary>; then a full-page screenshot to look at."""
     tab.load(site + "index.html")
     opened = tab.open_all_details()
-    assert opened >= 1, "no <details> on the page (the timing power table comes from docs/timing-power.json)"
+    assert opened >= 1, "no <details> on the page (the timing power table: docs/timing-power/tensorflow.json)"
     assert opened == tab.evaluate("document.querySelectorAll('details').length")
     assert tab.evaluate("Array.from(document.querySelectorAll('details')).every(d => d.open)")
     details = tab.page.locator("details")

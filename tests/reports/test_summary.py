@@ -38,7 +38,8 @@ def timing_files(tmp_path):
         rate("aa_per_benchmark", "A/A false alarms", 0, 28),
         rate("aa_exit_zero", "A/A exits 0", 28, 28, ">= 95%"),
         rate("slow_1.25:train_step(multidense, R=1)", "planted x1.25 detected R=1", 28, 28, ">= 95%"),
-        rate("speedup_aa", "speedup A/A not significant", 64, 64, ">= 99%")]}
+        rate("speedup_aa", "speedup A/A not significant", 64, 64, ">= 99%")],
+        "mde": [{"benchmark": "first_step(multidense, R=100)", "mde": 1.083, "mde_upper": 1.121}]}
     paths = {}
     for name, data in (("speedup", speedup), ("compare", compared), ("power", power)):
         paths[name] = tmp_path / f"{name}.json"
@@ -64,10 +65,11 @@ def test_the_box_states_each_answer_with_its_error_rate(tmp_path, timing_files):
     assert "worst detection rate 197/200 (training.clipnorm, clipnorm_coupling)" in html
     assert "(some goals missed)" in html
     assert 'id="timing-power"' in html and html.count("<tr><td>A/A") == 2
+    assert 'id="timing-mde"' in html and "first_step(multidense, R=100)</td><td class=\"num\">x1.083" in html
 
 
 def test_without_measurements_the_box_says_how_to_make_them(tmp_path, monkeypatch):
-    monkeypatch.setattr("validation.timing.rates.COMMITTED", tmp_path / "absent.json")
+    monkeypatch.setattr("validation.timing.rates.COMMITTED_FOLDER", tmp_path / "absent")
     monkeypatch.chdir(tmp_path)
     context = summary_context(tmp_path, {"machines": []}, VALIDATION, None)
     html = render({"summary": context}, "summary.html.j2")

@@ -14,8 +14,8 @@ from harness.device import device_description
 from multidense_impl import MultiDense
 from validation.timing import compare
 from validation.timing.commits import CommitError, export, plant, resolve, show
-from validation.timing.power import planted_files
-from validation.timing.rates import PowerTableError, error_rates_lines, load_power
+from validation.timing.planted import planted_files
+from validation.timing.rates import SCHEMA, PowerTableError, error_rates_lines, load_power
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,9 @@ def test_resolve_names_the_parameter(repo, revision):
 @pytest.mark.backend_matrix
 def test_planted_files_patch_multidense(repo):
     files = planted_files(repo, resolve(repo, "HEAD"), {1: 2.5})
-    assert "slowed_call(MultiDense.call, {1: 2.5})" in files["multidense_impl/layers.py"]
+    assert "slowed_call(MultiDense.call, {1: 2.5}, {})" in files["multidense_impl/layers.py"]
+    files = planted_files(repo, resolve(repo, "HEAD"), {}, {100: 40.0})
+    assert "slowed_call(MultiDense.call, {}, {100: 40.0})" in files["multidense_impl/layers.py"]
     assert "def slowed_call" in files["multidense_impl/_planted_slowdown.py"]
 
 
@@ -77,6 +79,10 @@ def test_the_planted_slowdown_is_numerically_inert_and_keeps_gradients():
     inputs = keras.random.normal((1, 30, 2), seed=3)
     expected = keras.ops.convert_to_numpy(layer(inputs))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(slowed(inputs)), expected)
+    traced = type("Traced", (MultiDense,), {"call": slowed_call(MultiDense.call, {}, {2: 50})})
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(traced(4, seeds, is_first_layer=True, activation="tanh")(inputs)),
+        expected)
     untouched = type("Other", (MultiDense,), {"call": slowed_call(MultiDense.call, {5: 3.0})})
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(untouched(4, seeds, is_first_layer=True, activation="tanh")(inputs)),
@@ -104,34 +110,41 @@ def test_workers_time_both_commits_and_a_broken_commit_is_named(repo, tmp_path):
     """The real protocol, at the smallest size: one case, two blocks."""
     head = resolve(repo, "HEAD")
     broken = plant(repo, head, {"harness/registry.py": "raise ImportError('planted breakage')\n"}, "broken")
-    cases = [Case("train_step", "reference", 1)]
+    cases = [Case("train_step", "reference", 1), Case("build", "reference", 1)]
     sources = {"base": export(repo, head, tmp_path / "c"), "head": export(repo, head, tmp_path / "c")}
-    blocks = measure(sources, cases, rounds=1, blocks=2, steps=1)
-    assert [len(blocks.medians[label][cases[0].name]) for label in ("base", "head")] == [2, 2]
+    blocks = measure(sources, cases, rounds=1, blocks=4, steps=1, one_shot_every=2)
+    assert [len(blocks.medians[label][cases[0].name]) for label in ("base", "head")] == [4, 4]
     assert all(value > 0 for value in blocks.medians["head"][cases[0].name])
+    one_shot = np.asarray(blocks.medians["head"][cases[1].name])  # sampled in blocks 0 and 1 only
+    assert np.all(one_shot[:2] > 0) and np.all(np.isnan(one_shot[2:]))
     with pytest.raises(WorkerError, match="broken-side.*planted breakage"):
         measure({"base": sources["base"], "broken-side": export(repo, broken, tmp_path / "c")}, cases,
                 rounds=1, blocks=1, steps=1)
 
 
 @pytest.mark.backend_matrix
-def test_error_rates_come_from_the_power_table(tmp_path):
-    table = tmp_path / "power.json"
-    table.write_text(json.dumps({"schema": "multireplica-harness/timing-power/1", "machine": "m",
-                                 "started": "t", "summary": [
-                                     {"label": "A/A whole comparison exits 0", "flags": 19, "comparisons": 20,
-                                      "rate": 0.95, "goal_text": ">= 95%", "met": True}]}))
-    lines = error_rates_lines(load_power(table))
-    assert "19/20 = 95.0%" in lines[1] and "met" in lines[1]
-    assert "backend tensorflow" in lines[0] and len(lines) == 3  # a table without a backend: the default
-    assert "records no device" in lines[2]
-    assert "NOT measured on torch" in error_rates_lines(load_power(table), backend="torch")[-2]
-    data = json.loads(table.read_text())
+def test_error_rates_come_from_the_power_table_of_the_backend(tmp_path, monkeypatch):
+    monkeypatch.setattr("validation.timing.rates.LOCAL_FOLDER", tmp_path / "local")
+    monkeypatch.setattr("validation.timing.rates.COMMITTED_FOLDER", tmp_path)
+    table = tmp_path / "tensorflow.json"
+    data = {"schema": SCHEMA, "machine": "m", "started": "t", "backend": "tensorflow", "comparisons": 20,
+            "summary": [{"label": "A/A whole comparison exits 0", "flags": 19, "comparisons": 20,
+                         "rate": 0.95, "low95": 0.75, "high95": 0.999, "goal_text": ">= 95%", "met": True,
+                         "bound_text": "model bound 0.001"}]}
+    table.write_text(json.dumps(data))
+    lines = error_rates_lines(backend="tensorflow")
+    assert "19/20 = 95.0%, 95% interval 75.0%-99.9%" in lines[1] and "met" in lines[1]
+    assert "backend tensorflow" in lines[0] and "20 independent comparisons" in lines[0]
+    assert "model bound 0.001" in lines[2] and "records no device" in lines[3]
+    assert "NOT measured on torch" in error_rates_lines(backend="torch")[0]  # no torch table: none quoted
+    (tmp_path / "jax.json").write_text(json.dumps(data))  # tensorflow's table filed as jax's
+    with pytest.raises(PowerTableError, match="measured on 'tensorflow', not 'jax'"):
+        load_power(backend="jax")
     here = device_description("tensorflow")
     table.write_text(json.dumps({**data, "device": here}))
-    assert len(error_rates_lines(load_power(table), backend="tensorflow")) == 2  # measured here
+    assert len(error_rates_lines(backend="tensorflow")) == 3  # measured here: no warning
     table.write_text(json.dumps({**data, "device": {**here, "device": "GPU H100"}}))
-    assert "NOT measured on this device" in error_rates_lines(load_power(table), backend="tensorflow")[-1]
+    assert "NOT measured on this device" in error_rates_lines(backend="tensorflow")[-1]
     table.write_text("{not json")
     with pytest.raises(PowerTableError, match=str(table)):
-        load_power(table)
+        load_power(backend="tensorflow")

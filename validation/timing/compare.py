@@ -15,14 +15,19 @@ from pathlib import Path
 from validation.timing.commits import CommitError, export, resolve
 from validation.timing.method import (
     DEFAULT_BLOCKS,
-    DEFAULT_REPLICAS,
+    DEFAULT_PROFILE,
     DEFAULT_ROUNDS,
     DEFAULT_STEPS,
-    DEFAULT_SUITES,
+    ONE_SHOT_EVERY,
+    PROFILES,
+    SUITE_REPLICAS,
     comparison_cases,
     judge_comparison,
+    minimum_detectable,
+    skipped_cases,
 )
-from validation.timing.rates import error_rates_lines
+from validation.timing.rates import PowerTableError, error_rates_lines, load_power
+from validation.timing.rates import minimum_detectable as table_minimum_detectable
 
 OK, REGRESSION, FAILURE = 0, 1, 2
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -36,9 +41,12 @@ def parser():
     p.add_argument("--base", default="main", help="the baseline commit or branch (default main)")
     p.add_argument("--head", default="HEAD", help="the commit judged (default HEAD)")
     p.add_argument("--repo", default=".", help="the git repository (default .)")
-    p.add_argument("--replicas", type=int, nargs="+", default=list(DEFAULT_REPLICAS))
-    p.add_argument("--suites", nargs="+", default=list(DEFAULT_SUITES),
-                   choices=("train_step", "forward"))
+    p.add_argument("--replicas", type=int, nargs="+", default=None,
+                   help="keep only these R (default: each suite's own, see --suites)")
+    p.add_argument("--suites", nargs="+", default=[DEFAULT_PROFILE],
+                   choices=(*PROFILES, *SUITE_REPLICAS),
+                   help="a profile (default: train step R = 1, 10, 100, first step and build R = 1, 100, "
+                        "the reference up to R = 10; all: every suite, the reference at every R) or suites")
     p.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
                    help="fresh worker pairs (default %(default)s)")
     p.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS,
@@ -57,7 +65,7 @@ def main(argv=None):
     for name in ("rounds", "blocks", "steps"):
         if getattr(args, name) < 1:
             p.exit(FAILURE, f"error: --{name} must be >= 1, got {getattr(args, name)}\n")
-    if any(r < 1 for r in args.replicas):
+    if args.replicas is not None and any(r < 1 for r in args.replicas):
         p.exit(FAILURE, f"error: --replicas must be >= 1, got {args.replicas}\n")
     if args.backend not in BACKENDS:
         p.exit(FAILURE, f"error: --backend must be one of {', '.join(BACKENDS)}, got {args.backend!r}\n")
@@ -72,25 +80,40 @@ def main(argv=None):
         return FAILURE
     from benchmarks.interleaved import WorkerError, measure
 
-    cases = comparison_cases(args.suites, args.replicas)
+    suites = args.suites[0] if len(args.suites) == 1 and args.suites[0] in PROFILES else args.suites
+    if any(name in PROFILES for name in args.suites) and not isinstance(suites, str):
+        p.exit(FAILURE, f"error: --suites takes one profile ({', '.join(PROFILES)}) or suite names, "
+                        f"got {args.suites}\n")
+    cases = comparison_cases(suites, args.replicas)
+    if not cases:
+        p.exit(FAILURE, f"error: --suites {' '.join(args.suites)} --replicas {args.replicas}: no benchmark\n")
+    skipped = skipped_cases(suites, args.replicas)
     print(f"comparing {args.head} ({head[:12]}) against {args.base} ({base[:12]}) on {args.backend}: "
           f"{len(cases)} benchmarks, {args.rounds} rounds x {args.blocks} interleaved blocks "
           f"x {args.steps} steps")
     start = time.perf_counter()
     try:
         blocks = measure(sources, cases, args.rounds, args.blocks, args.steps,
-                         env={"KERAS_BACKEND": args.backend}, progress=print)
+                         env={"KERAS_BACKEND": args.backend}, progress=print, one_shot_every=ONE_SHOT_EVERY)
     except WorkerError as error:
         print(f"FAILURE: {error}", file=sys.stderr)
         return FAILURE
     rows = judge_comparison(blocks, "base", "head")
+    table = _power_table(args.backend)
+    for row, case in zip(rows, blocks.cases, strict=True):
+        prior = table_minimum_detectable(table).get(case.name)
+        row["mde"] = minimum_detectable(blocks, "base", "head", case, prior and prior["round_sd"])
     print(format_rows(rows))
-    for line in error_rates_lines(backend=args.backend):
+    if skipped:
+        print(f"not timed by this profile ({len(skipped)}; `--suites all` times them): "
+              f"{', '.join(case.name for case in skipped)}")
+    for line in error_rates_lines(table, backend=args.backend):
         print(line)
     regressions = [row for row in rows if row["verdict"] == "slower"]
     write_json(args.json, {"schema": SCHEMA, "base": base, "head": head, "base_name": args.base,
                            "head_name": args.head, "backend": args.backend,
                            "seconds": time.perf_counter() - start,
+                           "skipped": [case.name for case in skipped],
                            "rows": rows, "blocks": blocks.as_json()})
     if regressions:
         print(f"REGRESSION: {len(regressions)} benchmark(s) slower: "
@@ -100,6 +123,20 @@ def main(argv=None):
     return OK
 
 
+def _power_table(backend):
+    try:
+        return load_power(backend=backend)
+    except PowerTableError:
+        return None  # error_rates_lines says why
+
+
+def verdict_text(row):
+    """The verdict, and for "no detectable change" the slowdown it would have caught."""
+    if row["verdict"] == "no detectable change" and row.get("mde"):
+        return f"{row['verdict']} (would have caught >= x{row['mde']:.2f})"
+    return row["verdict"]
+
+
 def format_rows(rows):
     width = max(len(row["benchmark"]) for row in rows)
     lines = [f"{'benchmark':<{width}}  {'base ms':>9}  {'head ms':>9}  {'head/base':>9}  "
@@ -107,7 +144,7 @@ def format_rows(rows):
     for row in rows:
         interval = f"{row['low']:.3f} - {row['high']:.3f}" if row["low"] is not None else "-"
         lines.append(f"{row['benchmark']:<{width}}  {row['base_ms']:>9.3f}  {row['head_ms']:>9.3f}  "
-                     f"{row['ratio']:>9.3f}  {interval:>15}  {row['verdict']}")
+                     f"{row['ratio']:>9.3f}  {interval:>15}  {verdict_text(row)}")
     return "\n".join(lines)
 
 

@@ -10,28 +10,56 @@ Two ways to turn interleaved blocks into a log ratio per block are measured by t
 ``METHOD`` is the one the compare command and the report use (chosen with data: docs/benchmarks.md).
 """
 
-import statistics
+import math
 
 import numpy as np
 
 from harness.registry import REFERENCE, implementation_names
 from harness.timing_rule import judge_paired
 
-DEFAULT_SUITES = ("train_step",)
-DEFAULT_REPLICAS = (1, 10)
+# The cells a change can slow down: (suite, R). The default profile times them all at every
+# implementation but the reference at R = 100, whose first trace takes a minute on TensorFlow's CPU
+# (12 s on JAX): ``--suites all`` adds it, and the compiled forward pass.
+SUITE_REPLICAS = {"train_step": (1, 10, 100), "first_step": (1, 100), "build": (1, 100),
+                  "forward": (1, 10, 100)}
+PROFILES = {"default": ("train_step", "first_step", "build"),
+            "all": ("train_step", "first_step", "build", "forward")}
+DEFAULT_PROFILE = "default"
+REFERENCE_MAX_REPLICAS = {"default": 10, "all": None}  # the reference above it: left to ``all``
 DEFAULT_ROUNDS = 2
-DEFAULT_BLOCKS = 40
-DEFAULT_STEPS = 5
+DEFAULT_BLOCKS = 12
+DEFAULT_STEPS = 12
+ONE_SHOT_EVERY = 2  # one-shot cells (first step, build) in one pair of blocks out of two: half the cost
 METHODS = ("raw", "controlled")
 METHOD = "controlled"  # chosen with the timing power table: docs/benchmarks.md
 
 
-def comparison_cases(suites=DEFAULT_SUITES, replicas=DEFAULT_REPLICAS, implementations=None):
-    """Every (suite, implementation, R) of the comparison, the reference first."""
+def comparison_cases(suites=DEFAULT_PROFILE, replicas=None, implementations=None):
+    """Every (suite, implementation, R) of the comparison, the reference first at each (suite, R).
+
+    ``suites``: a profile name (``default``, ``all``) or suite names (each at its own R, every
+    implementation); ``replicas`` keeps only those R.
+    """
     from benchmarks.interleaved import Case
 
+    profile = suites if isinstance(suites, str) else "all"
+    names = PROFILES[profile] if isinstance(suites, str) else tuple(suites)
+    unknown = [name for name in names if name not in SUITE_REPLICAS]
+    if unknown:
+        raise ValueError(f"suites must be among {sorted(SUITE_REPLICAS)} or a profile "
+                         f"{sorted(PROFILES)}, got {unknown}")
     implementations = implementations or implementation_names()
-    return [Case(suite, name, r) for suite in suites for r in replicas for name in implementations]
+    limit = REFERENCE_MAX_REPLICAS[profile]
+    return [Case(suite, name, r) for suite in names for r in SUITE_REPLICAS[suite]
+            if replicas is None or r in replicas
+            for name in implementations
+            if not (name == REFERENCE and limit is not None and r > limit)]
+
+
+def skipped_cases(suites=DEFAULT_PROFILE, replicas=None, implementations=None):
+    """The cases of ``all`` that ``suites`` leaves out (what the output says the default skipped)."""
+    chosen = {case.name for case in comparison_cases(suites, replicas, implementations)}
+    return [case for case in comparison_cases("all", replicas, implementations) if case.name not in chosen]
 
 
 def block_log_ratios(blocks, base, head, case_name, control_name=None, selected=None):
@@ -67,8 +95,25 @@ def judge_comparison(blocks, base, head, method=METHOD, selected=None):
             base_values, head_values = base_values[selected], head_values[selected]
         rows.append({"benchmark": case.name, "suite": case.suite, "implementation": case.implementation,
                      "replicas": case.replicas, "method": method, "control": control,
-                     "base_ms": 1e3 * statistics.median(base_values),
-                     "head_ms": 1e3 * statistics.median(head_values),
+                     "base_ms": 1e3 * float(np.nanmedian(base_values)),
+                     "head_ms": 1e3 * float(np.nanmedian(head_values)),
                      "ratio": verdict.ratio, "low": verdict.low, "high": verdict.high,
                      "verdict": verdict.verdict, "blocks": verdict.units})
     return rows
+
+
+def minimum_detectable(blocks, base, head, case, round_sd=None, method=METHOD):
+    """The slowdown this comparison would have caught with 95 % power (``validation.timing.variance``):
+    block-to-block variance from its own blocks, round-to-round from ``round_sd`` (the power table's,
+    fitted to many rounds) when given, else from its own rounds. None with under 2 rounds."""
+    from validation.timing import variance
+
+    control = control_of(case, blocks.cases) if method == "controlled" else None
+    try:
+        model = variance.fit(block_log_ratios(blocks, base, head, case.name, control), blocks.rounds)
+    except ValueError:
+        return None
+    rounds = len(set(blocks.rounds))
+    se = math.sqrt((model.round_sd if round_sd is None else round_sd) ** 2 / rounds
+                   + model.block_sd ** 2 / model.blocks)
+    return variance.minimum_detectable(se)

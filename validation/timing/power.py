@@ -1,20 +1,29 @@
 """Measured error rates of the timing verdicts, from real runs of the comparison pipeline.
 
-    python -m validation.timing.power [--rounds 8] [--blocks 40] [--steps 5]   # the study (tens of min)
-    python -m validation.timing.power plant --factor 1.25 --branch slow-125   # a planted branch to try
+    python -m validation.timing.power [--rounds 8]                 # the study on $KERAS_BACKEND
+    python -m validation.timing.power plant --factor 1.25 --branch slow-125 [--suite first_step]
 
-The study plants, on top of HEAD, an empty commit (A/A: identical code) and two commits whose fused
-train step is slowed by real extra work (``benchmarks/planted_slowdown.py``), calibrated with the
-pipeline itself to 1.25x and 1.10x at R = 1 and 10. It then records ``rounds`` rounds of the
-interleaved pipeline with one worker per commit (base, A/A, 1.25x, 1.10x side by side), every worker
-also timing the reference under a second name (``benchmarks.twin_reference``). A comparison as
-``make compare`` makes it is two rounds of blocks: every pair of recorded rounds is one comparison
-(C(rounds, 2) of them), judged by ``validation.timing.method`` under each method. The twin gives the
-false-alarm rate of the fused-vs-reference speedup verdict: one round of one worker is one pair.
+The study plants, on top of HEAD, an empty commit (A/A: identical code) and two slowed commits
+(``benchmarks/planted_slowdown.py``): the fused train step x1.25 at R = 1, 10 and 100 (real extra
+GEMM work), and the fused first step x1.5 at R = 1 and 100 (extra ops to trace and compile). Each
+factor is calibrated with two probes through the pipeline itself (a line through the two measured
+ratios), so that detection is measured at the factor named. It then records ``rounds`` rounds of the
+interleaved pipeline over the default cells of ``make compare``, one worker per commit side by side,
+every worker also timing the reference under a second name (``benchmarks.twin_reference``).
+
+Two kinds of rates come out, per benchmark:
+
+* observed: a comparison as ``make compare`` makes it is two rounds; the rounds are split into
+  *disjoint* pairs (rounds 0-1, 2-3, ...), the only independent comparisons the recording holds,
+  and each rate has its exact (Clopper-Pearson) 95 % interval over them;
+* modelled: a variance-components model (``validation.timing.variance``) fitted to all recorded
+  rounds predicts the false-alarm rate of the comparison's design, with an upper bound from the
+  components' 95 % upper limits, the power at the measured planted factor and the minimum detectable
+  slowdown. The model is kept only when the A/A flags observed on the disjoint pairs are consistent
+  with it (one-sided binomial test at 5 %); otherwise the bound is the observed interval's.
 """
 
 import argparse
-import itertools
 import os
 import socket
 import sys
@@ -25,172 +34,250 @@ import numpy as np
 from scipy import stats
 
 from harness.device import device_description
-from harness.registry import REFERENCE
-from validation.timing.commits import export, plant, resolve, show
+from validation.timing import variance
+from validation.timing.commits import export, plant, resolve
 from validation.timing.method import (
     DEFAULT_BLOCKS,
+    DEFAULT_PROFILE,
+    DEFAULT_ROUNDS,
     DEFAULT_STEPS,
+    METHOD,
     METHODS,
+    ONE_SHOT_EVERY,
+    block_log_ratios,
     comparison_cases,
+    control_of,
     judge_comparison,
 )
-from validation.timing.rates import DEFAULT_BACKEND, SCHEMA
+from validation.timing.planted import FUSED, SCENARIOS, Planted, calibrate, plant_slowdown
+from validation.timing.rates import DEFAULT_BACKEND, SCHEMA, local_table
 from validation.timing.speedup import NO_CHANGE as SPEEDUP_NO_CHANGE
 from validation.timing.speedup import speedup_rows
 
 TWIN = "benchmarks.twin_reference"
-PLANTED_SOURCE = Path(__file__).resolve().parents[2] / "benchmarks" / "planted_slowdown.py"
-FUSED = "multidense"
-SLOWED_REPLICAS = (1, 10)
-FACTORS = {"slow_1.25": 1.25, "slow_1.10": 1.10}
-PROBE_WORK = 16.0  # sized for a clear signal (about x1.5 or more); the targets scale it down
-FALSE_ALARM_GOAL, EXIT_ZERO_GOAL, DETECTION_GOAL, SPEEDUP_AA_GOAL = 0.01, 0.95, 0.95, 0.99
-RESULT = Path("results/timing/power.json")
+TWIN_REPLICAS = (1, 10)  # the speedup A/A: the reference's R = 100 trace is too dear to time twice
+FALSE_ALARM_GOAL, BOUND_GOAL, EXIT_ZERO_GOAL, DETECTION_GOAL, SPEEDUP_AA_GOAL = 0.01, 0.05, 0.95, 0.95, 0.99
+MODEL_CHECK_ALPHA = 0.05
 TEXT_HEADER = "# multireplica-harness timing power table"
 
 
-def planted_files(repo, base, work_by_replicas):
-    """The files of a commit whose ``MultiDense.call`` does ``work_by_replicas`` extra work."""
-    layers = show(repo, base, "multidense_impl/layers.py")
-    patch = ("\n\n# Planted slowdown (validation.timing.power): real extra work, for timing power.\n"
-             "from multidense_impl._planted_slowdown import slowed_call  # noqa: E402\n\n"
-             f"MultiDense.call = slowed_call(MultiDense.call, {dict(work_by_replicas)!r})\n")
-    return {"multidense_impl/_planted_slowdown.py": PLANTED_SOURCE.read_text(),
-            "multidense_impl/layers.py": layers.rstrip("\n") + "\n" + patch}
-
-
-def plant_slowdown(repo, base, work_by_replicas, label):
-    work = ", ".join(f"R={r}: {w:.3f}" for r, w in sorted(work_by_replicas.items()))
-    return plant(repo, base, planted_files(repo, base, work_by_replicas),
-                 f"Planted slowdown {label} ({work}): extra work in MultiDense.call")
-
-
-def calibrate(repo, base, factors, blocks=40, steps=DEFAULT_STEPS, progress=print):
-    """{label: {R: work}} making the fused train step ``factor`` times slower, from one probe round."""
-    from benchmarks.interleaved import measure
-
-    probe = plant_slowdown(repo, base, dict.fromkeys(SLOWED_REPLICAS, PROBE_WORK), "probe")
-    cases = comparison_cases(("train_step",), SLOWED_REPLICAS, [REFERENCE, FUSED])
-    recorded = measure({"base": export(repo, base), "probe": export(repo, probe)}, cases, 1, blocks, steps)
-    rows = {(row["implementation"], row["replicas"]): row
-            for row in judge_comparison(recorded, "base", "probe")}
-    work = {}
-    for label, factor in factors.items():
-        work[label] = {}
-        for replicas in SLOWED_REPLICAS:
-            probe_ratio = rows[(FUSED, replicas)]["ratio"]
-            if probe_ratio < 1.02:
-                raise RuntimeError(f"calibration: the probe slowed R={replicas} only x{probe_ratio:.3f}")
-            work[label][replicas] = PROBE_WORK * (factor - 1.0) / (probe_ratio - 1.0)
-        progress(f"calibrated {label}: work {work[label]} (probe x{probe_ratio:.3f} at work {PROBE_WORK})")
-    return work
-
-
-def record(repo, rounds, blocks, steps, progress=print):
-    """Plant the commits, calibrate, record ``rounds`` interleaved rounds; returns (Blocks, commits, work)."""
+def record(repo, rounds, blocks, steps, backend, progress=print):
+    """Plant the commits, calibrate, record ``rounds`` interleaved rounds; returns
+    (Blocks, commits, calibration)."""
     from benchmarks.interleaved import measure
 
     base = resolve(repo, "HEAD", "HEAD")
-    work = calibrate(repo, base, FACTORS, progress=progress)
-    commits = {"base": base,
-               "aa": plant(repo, base, {}, "A/A: identical code (timing power study)")}
-    commits.update({label: plant_slowdown(repo, base, work[label], label) for label in FACTORS})
-    cases = comparison_cases(("train_step",), SLOWED_REPLICAS, [REFERENCE, FUSED, TWIN])
+    calibration = {label: calibrate(repo, base, planted, backend, progress=progress)
+                   for label, planted in SCENARIOS.items()}
+    commits = {"base": base, "aa": plant(repo, base, {}, "A/A: identical code (timing power study)")}
+    commits.update({label: plant_slowdown(repo, base, SCENARIOS[label], calibration[label]["setting"], label)
+                    for label in SCENARIOS})
+    cases = comparison_cases(DEFAULT_PROFILE) + comparison_cases(("train_step",), TWIN_REPLICAS, [TWIN])
     sources = {label: export(repo, commit) for label, commit in commits.items()}
-    return measure(sources, cases, rounds, blocks, steps, progress=progress), commits, work
+    blocks_ = measure(sources, cases, rounds, blocks, steps, env={"KERAS_BACKEND": backend},
+                      progress=progress, one_shot_every=ONE_SHOT_EVERY)
+    return blocks_, commits, calibration
 
 
-def _rate_row(name, label, flags, comparisons, goal, kind):
-    """A rate against its goal, with the exact (Clopper-Pearson) 95 % interval of the rate: ``met`` is
-    the observed rate against the goal; the interval says how far so few runs can vouch for it."""
-    rate = flags / comparisons if comparisons else float("nan")
-    met = rate <= goal if kind == "at_most" else rate >= goal
-    goal_text = f"{'<=' if kind == 'at_most' else '>='} {goal:.0%}" if kind != "report" else "reported"
-    interval = stats.binomtest(flags, comparisons).proportion_ci(0.95, method="exact")
-    return {"name": name, "label": label, "flags": flags, "comparisons": comparisons, "rate": rate,
-            "low95": float(interval.low), "high95": float(interval.high),
-            "goal": goal, "goal_text": goal_text, "met": bool(met) if kind != "report" else True}
+def disjoint_pairs(rounds):
+    """Rounds 0-1, 2-3, ...: the independent two-round comparisons of a recording."""
+    labels = sorted(set(np.asarray(rounds).tolist()))
+    return [tuple(labels[i:i + 2]) for i in range(0, len(labels) - 1, 2)]
 
 
-def analyse(blocks):
-    """Rows per method, scenario and benchmark, the summary of the chosen method, the speedup A/A."""
-    rounds = np.asarray(blocks.rounds)
-    pairs = list(itertools.combinations(sorted(set(rounds.tolist())), 2))
-    selections = [np.isin(rounds, pair) for pair in pairs]
-    cases = [case for case in blocks.cases if case.implementation != TWIN]
-    judged = {}  # (method, scenario) -> [rows per comparison]
-    for method in METHODS:
-        for scenario in ("aa", *FACTORS):
-            sub = _without_twin(blocks, cases)
-            judged[(method, scenario)] = [judge_comparison(sub, "base", scenario, method, s)
-                                          for s in selections]
-    rows = []
-    for (method, scenario), comparisons in judged.items():
-        for index, case in enumerate(cases):
-            verdicts = [rows_[index] for rows_ in comparisons]
-            slowed = scenario != "aa" and case.implementation == FUSED
-            flagged = sum(v["verdict"] == "slower" for v in verdicts) if slowed else \
-                sum(v["verdict"] != "no detectable change" for v in verdicts)
-            rows.append({"method": method, "scenario": scenario, "benchmark": case.name,
-                         "kind": "detection" if slowed else "false_alarm", "comparisons": len(verdicts),
-                         "flags": flagged, "rate": flagged / len(verdicts),
-                         "median_ratio": float(np.median([v["ratio"] for v in verdicts]))})
-    exit_zero = {method: sum(all(r["verdict"] != "slower" for r in rows_) for rows_ in judged[(method, "aa")])
-                 for method in METHODS}
-    return rows, exit_zero, len(pairs), speedup_aa(blocks)
+def exact_interval(flags, units):
+    interval = stats.binomtest(flags, units).proportion_ci(0.95, method="exact")
+    return float(interval.low), float(interval.high)
 
 
-def _without_twin(blocks, cases):
+def _without_twin(blocks):
     from benchmarks.interleaved import Blocks
 
+    cases = [case for case in blocks.cases if case.implementation != TWIN]
     return Blocks(blocks.labels, cases, blocks.steps, blocks.medians, blocks.rounds, blocks.setup_seconds)
 
 
+def role(case, scenario):
+    """How a benchmark counts in a scenario: ``detection`` (slowed on purpose), ``false_alarm``
+    (untouched code), or ``affected`` (fused code the planted work slows as a side effect: not scored)."""
+    if scenario == "aa":
+        return "false_alarm"
+    if case.name in SCENARIOS[scenario].targets():
+        return "detection"
+    return "affected" if case.implementation == FUSED else "false_alarm"
+
+
+def noise_model(blocks, scenario, case, method):
+    """The variance-components model of ``case``'s per-block log ratios (scenario / base), all rounds."""
+    control = control_of(case, blocks.cases) if method == "controlled" else None
+    return variance.fit(block_log_ratios(blocks, "base", scenario, case.name, control), blocks.rounds)
+
+
+def units_per_round(case, blocks_per_round, one_shot_every):
+    """How many blocks of a round time ``case`` (one-shot cells: those ``one_shot_block`` names)."""
+    from benchmarks.interleaved import one_shot_block
+
+    if not case.one_shot:
+        return blocks_per_round
+    return sum(one_shot_block(block, one_shot_every) for block in range(blocks_per_round))
+
+
+def analyse(blocks, rounds=DEFAULT_ROUNDS, blocks_per_round=DEFAULT_BLOCKS, one_shot_every=ONE_SHOT_EVERY):
+    """Rows per method, scenario and benchmark (observed on disjoint pairs, and modelled), the A/A
+    exit-0 counts and the speedup A/A."""
+    judged_blocks = _without_twin(blocks)
+    recorded = np.asarray(blocks.rounds)
+    pairs = disjoint_pairs(recorded)
+    selections = [np.isin(recorded, pair) for pair in pairs]
+    rows, exit_zero = [], {}
+    for method in METHODS:
+        for scenario in ("aa", *SCENARIOS):
+            comparisons = [judge_comparison(judged_blocks, "base", scenario, method, s) for s in selections]
+            if scenario == "aa":
+                exit_zero[method] = sum(all(r["verdict"] != "slower" for r in rows_) for rows_ in comparisons)
+            for index, case in enumerate(judged_blocks.cases):
+                kind = role(case, scenario)
+                if kind == "affected":
+                    continue
+                verdicts = [rows_[index]["verdict"] for rows_ in comparisons]
+                flags = sum(v == "slower" for v in verdicts) if kind == "detection" else \
+                    sum(v != "no detectable change" for v in verdicts)
+                model = noise_model(judged_blocks, scenario, case, method)
+                effect = float(np.exp(np.nanmean(block_log_ratios(
+                    judged_blocks, "base", scenario, case.name,
+                    control_of(case, judged_blocks.cases) if method == "controlled" else None))))
+                rows.append({"method": method, "scenario": scenario, "benchmark": case.name, "kind": kind,
+                             "comparisons": len(verdicts), "flags": flags, "rate": flags / len(verdicts),
+                             "median_ratio": effect, "model": model.as_json(),
+                             **model_predictions(model, kind, effect, rounds,
+                                                 units_per_round(case, blocks_per_round, one_shot_every))})
+    return rows, exit_zero, len(pairs), speedup_aa(blocks)
+
+
+def model_predictions(model, kind, effect, rounds, blocks_per_round):
+    """What the fitted model predicts for a comparison of ``rounds`` x ``blocks_per_round``: the
+    false-alarm rate (point, upper) or the power at the measured effect (point, lower), and the
+    minimum detectable slowdown (point, upper)."""
+    se = model.standard_error(rounds, blocks_per_round)
+    se_upper = model.standard_error(rounds, blocks_per_round, upper=True)
+    predictions = {"mde": variance.minimum_detectable(se), "mde_upper": variance.minimum_detectable(se_upper)}
+    if kind == "detection":
+        predictions.update(predicted=variance.detection_probability(effect, se),
+                           predicted_bound=variance.detection_probability(effect, se_upper))
+    else:
+        blocks_se = model.standard_error(rounds, blocks_per_round, blocks_only=True)  # the interval's least
+        predictions.update(predicted=variance.false_alarm_rate(se, blocks_se),
+                           predicted_bound=variance.false_alarm_rate(se_upper, blocks_se),
+                           rounds_for_bound=variance.rounds_for_bound(model, rounds, blocks_per_round,
+                                                                      BOUND_GOAL))
+    return predictions
+
+
 def speedup_aa(blocks):
-    """The reference against its twin (identical code) inside each worker, two rounds at a time as
-    ``python -m validation.timing.speedup`` measures: the speedup A/A pairs."""
+    """The reference against its twin (identical code) inside each worker, on disjoint pairs of rounds
+    as ``python -m validation.timing.speedup`` measures: independent speedup A/A comparisons."""
     rounds = np.asarray(blocks.rounds)
-    pairs = list(itertools.combinations(sorted(set(rounds.tolist())), 2))
     return [{**row, "worker": label, "rounds": list(pair)}
-            for label in blocks.labels for pair in pairs
+            for label in blocks.labels for pair in disjoint_pairs(rounds)
             for row in speedup_rows(blocks, label, np.isin(rounds, pair)) if row["candidate"] == TWIN]
+
+
+def model_check(rows):
+    """The one-sided binomial test of the A/A flags observed on disjoint pairs against the model's
+    predicted upper rate, pooled over benchmarks: ``(flags, units, predicted, p_value, kept)``."""
+    flags = sum(row["flags"] for row in rows)
+    units = sum(row["comparisons"] for row in rows)
+    predicted = float(np.mean([row["predicted_bound"] for row in rows]))
+    p_value = float(stats.binomtest(flags, units, min(max(predicted, 1e-12), 1.0),
+                                    alternative="greater").pvalue)
+    return {"flags": flags, "units": units, "predicted": predicted, "p_value": p_value,
+            "kept": p_value >= MODEL_CHECK_ALPHA}
+
+
+def _rate_row(name, label, flags, comparisons, goal, kind, bound=None, bound_text=""):
+    """A rate against its goal with the exact 95 % interval over independent comparisons; ``bound``
+    (the model's, or the interval's end) is what ``met`` also requires where given."""
+    rate = flags / comparisons if comparisons else float("nan")
+    low95, high95 = exact_interval(flags, comparisons)
+    if kind == "at_most":
+        bound = high95 if bound is None else bound
+        met = rate <= goal and bound <= BOUND_GOAL
+        goal_text = f"<= {goal:.0%} observed, bound <= {BOUND_GOAL:.0%}"
+    else:
+        bound = low95 if bound is None else bound
+        met = rate >= goal
+        goal_text = f">= {goal:.0%}"
+    return {"name": name, "label": label, "flags": flags, "comparisons": comparisons, "rate": rate,
+            "low95": low95, "high95": high95, "bound": bound, "bound_text": bound_text,
+            "goal": goal, "goal_text": goal_text, "met": bool(met)}
 
 
 def summarise(rows, exit_zero, comparisons, speedups, method):
     """The headline rates of ``method`` against the issue's goals."""
     chosen = [row for row in rows if row["method"] == method]
     aa = [row for row in chosen if row["scenario"] == "aa"]
-    worst = max(aa, key=lambda row: row["rate"])
+    check = model_check(aa)
+    worst = max(aa, key=lambda row: (row["rate"], row["predicted_bound"]))
+    bound = max(row["predicted_bound"] for row in aa) if check["kept"] else None
+    needed = [row["rounds_for_bound"] for row in aa]
+    rounds_text = "over 200" if None in needed else str(max(needed))
+    bound_text = (f"model bound (95% upper variance limits) {max(r['predicted_bound'] for r in aa):.2g}, "
+                  f"<= {BOUND_GOAL:.0%} for every benchmark with {rounds_text} recorded rounds at the "
+                  f"variances measured; "
+                  f"model check: {check['flags']}/{check['units']} A/A flags vs predicted "
+                  f"{check['predicted']:.2g}, binomial p = {check['p_value']:.3g}, "
+                  f"{'kept' if check['kept'] else 'REJECTED: bound = exact interval'}")
     lines = [_rate_row("aa_per_benchmark", f"A/A false alarms, worst benchmark ({worst['benchmark']})",
-                       worst["flags"], worst["comparisons"], FALSE_ALARM_GOAL, "at_most"),
+                       worst["flags"], worst["comparisons"], FALSE_ALARM_GOAL, "at_most", bound, bound_text),
              _rate_row("aa_exit_zero", "A/A whole comparison exits 0", exit_zero[method], comparisons,
                        EXIT_ZERO_GOAL, "at_least")]
-    for scenario, factor in FACTORS.items():
-        for row in chosen:
-            if row["scenario"] == scenario and row["kind"] == "detection":
-                kind = "at_least" if factor >= 1.25 else "report"
-                lines.append(_rate_row(f"{scenario}:{row['benchmark']}",
-                                       f"planted x{factor:.2f} detected, {row['benchmark']} "
-                                       f"(measured x{row['median_ratio']:.3f})",
-                                       row["flags"], row["comparisons"], DETECTION_GOAL, kind))
+    for row in chosen:
+        if row["kind"] == "detection":
+            factor = SCENARIOS[row["scenario"]].factor
+            lines.append(_rate_row(
+                f"{row['scenario']}:{row['benchmark']}",
+                f"planted x{factor:.2f} detected, {row['benchmark']} (measured x{row['median_ratio']:.3f})",
+                row["flags"], row["comparisons"], DETECTION_GOAL, "at_least", row["predicted_bound"],
+                f"model power {row['predicted']:.3f} (lower {row['predicted_bound']:.3f})"))
     significant = sum(result["verdict"] != SPEEDUP_NO_CHANGE for result in speedups)
     lines.append(_rate_row("speedup_aa", "speedup A/A (reference vs its twin) not significant",
                            len(speedups) - significant, len(speedups), SPEEDUP_AA_GOAL, "at_least"))
-    return lines
+    return lines, check
+
+
+def minimum_detectable_rows(rows, method):
+    """Per benchmark, the minimum detectable slowdown of the default comparison (A/A model)."""
+    return [{"benchmark": row["benchmark"], "mde": row["mde"], "mde_upper": row["mde_upper"],
+             "round_sd": row["model"]["round_sd"], "block_sd": row["model"]["block_sd"],
+             "false_alarm": row["predicted"], "false_alarm_bound": row["predicted_bound"],
+             "rounds_for_bound": row["rounds_for_bound"]}
+            for row in rows if row["method"] == method and row["scenario"] == "aa"]
 
 
 def text_table(payload):
-    lines = [f"{TEXT_HEADER}: {payload['machine']} {payload['started']}, {payload['seconds']:.0f} s",
+    lines = [f"{TEXT_HEADER}: backend {payload['backend']}, {payload['machine']} {payload['started']}, "
+             f"{payload['seconds']:.0f} s",
              f"# {payload['design']}", f"# method used by the verdicts: {payload['method']}",
-             "# columns: flags/comparisons, rate, [exact 95% interval], goal, met (by the observed rate)", ""]
-    lines += [f"{row['label']:<78} {row['flags']:>4}/{row['comparisons']:<4} {row['rate']:>7.1%}  "
-              f"[{row['low95']:.1%}, {row['high95']:.1%}]  {row['goal_text']:>9}  "
-              f"{'yes' if row['met'] else 'NO'}"
-              for row in payload["summary"]]
-    lines += ["", f"{'method':<11} {'scenario':<10} {'benchmark':<34} {'kind':<12} {'flags':>9} {'rate':>7} "
-              f"{'median ratio':>12}"]
-    lines += [f"{row['method']:<11} {row['scenario']:<10} {row['benchmark']:<34} {row['kind']:<12} "
-              f"{row['flags']:>4}/{row['comparisons']:<4} {row['rate']:>7.1%} {row['median_ratio']:>12.3f}"
+             "# columns: flags/independent comparisons, rate, [exact 95% interval], goal, met; then the "
+             "model's bound", ""]
+    for row in payload["summary"]:
+        lines.append(f"{row['label']:<84} {row['flags']:>3}/{row['comparisons']:<3} {row['rate']:>7.1%}  "
+                     f"[{row['low95']:.1%}, {row['high95']:.1%}]  {row['goal_text']:>32}  "
+                     f"{'yes' if row['met'] else 'NO'}")
+        if row.get("bound_text"):
+            lines.append(f"    {row['bound_text']}")
+    sizes = payload["design_sizes"]
+    lines += ["", "# per benchmark, the A/A model: minimum detectable slowdown at 95% power of the default "
+              f"comparison ({sizes['compare_rounds']} rounds x {sizes['blocks']} blocks): point (upper)"]
+    lines += [f"{row['benchmark']:<34} x{row['mde']:.3f} (x{row['mde_upper']:.3f})  round sd "
+              f"{row['round_sd']:.4f}, block sd {row['block_sd']:.4f}; false alarms {row['false_alarm']:.2%} "
+              f"(bound {row['false_alarm_bound']:.2%}; <= {BOUND_GOAL:.0%} with "
+              f"{row['rounds_for_bound'] or 'over 200'} rounds)" for row in payload["mde"]]
+    lines += ["", f"{'method':<11} {'scenario':<16} {'benchmark':<34} {'kind':<12} {'flags':>7} {'rate':>7} "
+              f"{'ratio':>7} {'predicted':>10} {'bound':>10} {'MDE':>7}"]
+    lines += [f"{row['method']:<11} {row['scenario']:<16} {row['benchmark']:<34} {row['kind']:<12} "
+              f"{row['flags']:>3}/{row['comparisons']:<3} {row['rate']:>7.1%} {row['median_ratio']:>7.3f} "
+              f"{row['predicted']:>10.3g} {row['predicted_bound']:>10.3g} {row['mde']:>7.3f}"
               for row in payload["rows"]]
     return "\n".join(lines) + "\n"
 
@@ -198,35 +285,43 @@ def text_table(payload):
 def study(args):
     from validation.results import check_writable, now_iso
 
-    text_path = args.json.with_suffix(".txt")
-    check_writable(args.json)
+    json_path = args.json or local_table(args.backend)
+    text_path = json_path.with_suffix(".txt")
+    check_writable(json_path)
     check_writable(text_path, TEXT_HEADER)
     start, started = time.perf_counter(), now_iso()
-    blocks, commits, work = record(args.repo, args.rounds, args.blocks, args.steps)
+    blocks, commits, calibration = record(args.repo, args.rounds, args.blocks, args.steps, args.backend)
     recorded = {"schema": SCHEMA, "machine": socket.gethostname(), "started": started,
-                "device": device_description(os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)),
-                "backend": os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND),
-                "seconds": time.perf_counter() - start, "commits": commits, "work": work,
-                "design_sizes": {"rounds": args.rounds, "blocks": args.blocks, "steps": args.steps},
+                "device": device_description(args.backend), "backend": args.backend,
+                "seconds": time.perf_counter() - start, "commits": commits, "calibration": calibration,
+                "design_sizes": {"rounds": args.rounds, "blocks": args.blocks, "steps": args.steps,
+                                 "compare_rounds": DEFAULT_ROUNDS, "one_shot_every": ONE_SHOT_EVERY},
                 "blocks": blocks.as_json()}
-    return publish(judged(recorded), args.json)
+    from validation.results import write_json
+
+    write_json(json_path, recorded)  # the recording survives an analysis that fails (then: reanalyse)
+    return publish(judged(recorded), json_path)
 
 
 def judged(recorded):
     """The power table of recorded rounds under the current rule and ``METHOD``."""
     from benchmarks.interleaved import Blocks
-    from validation.timing.method import METHOD
 
     blocks = Blocks.from_json(recorded["blocks"])
-    rows, exit_zero, comparisons, speedups = analyse(blocks)
     sizes = recorded["design_sizes"]
-    design = (f"{sizes['rounds']} recorded rounds x {sizes['blocks']} blocks x {sizes['steps']} steps, one "
-              f"worker per commit (base, A/A, x1.25, x1.10) interleaved; {comparisons} comparisons = every "
-              f"pair of rounds (what `make compare` runs: 2 rounds); speedup A/A: {len(speedups)} pairs "
-              f"(two rounds of one worker at one R each)")
+    rows, exit_zero, comparisons, speedups = analyse(blocks, sizes["compare_rounds"], sizes["blocks"],
+                                                     sizes["one_shot_every"])
+    summary, check = summarise(rows, exit_zero, comparisons, speedups, METHOD)
+    design = (f"{sizes['rounds']} recorded rounds x {sizes['blocks']} blocks x {sizes['steps']} steps "
+              f"(one-shot cells in 1 pair of blocks out of {sizes['one_shot_every']}), one "
+              f"worker per commit ({', '.join(blocks.labels)}) interleaved; {comparisons} independent "
+              f"comparisons = disjoint pairs of rounds (what `make compare` runs: {sizes['compare_rounds']} "
+              f"rounds); the model: {sizes['rounds']} rounds ({sizes['rounds'] - 1} df between rounds) per "
+              f"benchmark; speedup A/A: {len(speedups)} independent pairs (two rounds of one worker, R = "
+              f"{', '.join(map(str, TWIN_REPLICAS))})")
     return {**recorded, "method": METHOD, "design": design, "rows": rows, "exit_zero": exit_zero,
-            "comparisons": comparisons, "speedup_aa": speedups,
-            "summary": summarise(rows, exit_zero, comparisons, speedups, METHOD)}
+            "comparisons": comparisons, "speedup_aa": speedups, "model_check": check,
+            "mde": minimum_detectable_rows(rows, METHOD), "summary": summary}
 
 
 def publish(payload, path):
@@ -250,37 +345,48 @@ def reanalyse(args):
     """Judge the rounds recorded in ``--json`` again (after a change of the rule or the method)."""
     from validation.timing.rates import load_power
 
-    recorded = load_power(args.json)
+    recorded = load_power(args.json or local_table(args.backend))
     recorded.pop("path")
-    return publish(judged(recorded), args.json)
+    return publish(judged(recorded), args.json or local_table(args.backend))
 
 
 def plant_command(args):
-    base = resolve(args.repo, args.base, "--base")
-    work = calibrate(args.repo, base, {"planted": args.factor})["planted"]
-    commit = plant_slowdown(args.repo, base, work, f"x{args.factor:.2f}")
     from validation.timing.commits import git
 
+    base = resolve(args.repo, args.base, "--base")
+    planted = next(p for p in SCENARIOS.values() if p.suite == args.suite)
+    planted = Planted(args.factor, planted.suite, planted.replicas, planted.knob, planted.probes)
+    setting = calibrate(args.repo, base, planted, args.backend)["setting"]
+    commit = plant_slowdown(args.repo, base, planted, setting, f"x{args.factor:.2f}")
     git(args.repo, "branch", args.branch, commit)
-    print(f"branch {args.branch} -> {commit[:12]}: fused train step calibrated to x{args.factor:.2f} "
-          f"(work {work}); try: git checkout {args.branch} && make compare BASE={args.base}")
+    print(f"branch {args.branch} -> {commit[:12]}: fused {args.suite} calibrated to x{args.factor:.2f} "
+          f"({planted.knob} {setting}); try: git checkout {args.branch} && make compare BASE={args.base}")
     return 0
 
 
 def main(argv=None):
+    from validation.timing.compare import BACKENDS
+
     p = argparse.ArgumentParser(prog="python -m validation.timing.power", description=__doc__.splitlines()[0])
     p.add_argument("--repo", default=".")
+    p.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND),
+                   help="Keras backend of the workers (default $KERAS_BACKEND, else tensorflow)")
     sub = p.add_subparsers(dest="command")
     planted = sub.add_parser("plant", help="create a branch with a calibrated planted slowdown")
     planted.add_argument("--factor", type=float, required=True)
     planted.add_argument("--branch", required=True)
     planted.add_argument("--base", default="HEAD")
+    planted.add_argument("--suite", default="train_step",
+                         choices=sorted({scenario.suite for scenario in SCENARIOS.values()}))
     sub.add_parser("reanalyse", help="judge the rounds recorded in --json again with the current rule")
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS)
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    p.add_argument("--json", type=Path, default=RESULT)
+    p.add_argument("--json", type=Path, default=None,
+                   help="result file (default results/timing/power-<backend>.json)")
     args = p.parse_args(argv)
+    if args.backend not in BACKENDS:
+        p.error(f"--backend must be one of {', '.join(BACKENDS)}, got {args.backend!r}")
     if args.command == "reanalyse":
         return reanalyse(args)
     if args.command == "plant":
@@ -289,6 +395,8 @@ def main(argv=None):
         return plant_command(args)
     if args.rounds < 2:
         p.error(f"--rounds must be >= 2 (a comparison is two rounds), got {args.rounds}")
+    if min(args.blocks, args.steps) < 1:
+        p.error("--blocks and --steps must be >= 1")
     return study(args)
 
 

@@ -1,19 +1,18 @@
-"""The measured error rates of the timing verdicts, read from the timing power table.
+"""The measured error rates of the timing verdicts, read from the timing power table of a backend.
 
-``python -m validation.timing.power`` writes ``results/timing/power.json`` on the machine it runs on;
-the table measured when the method was chosen is kept in the repository as ``docs/timing-power.json``
-and is used where no local one exists (the lines say which).
+``python -m validation.timing.power`` writes ``results/timing/power-<backend>.json`` on the machine it
+runs on; the tables measured when the method was chosen are kept in the repository as
+``docs/timing-power/<backend>.json`` and are used where no local one exists (the lines say which).
+A backend's rates are quoted only for that backend.
 """
 
 from pathlib import Path
 
 from validation.results import load_table
 
-SCHEMA = "multireplica-harness/timing-power/1"
-LOCAL = Path("results/timing/power.json")
-COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "timing-power.json"
-# The backend of a table that does not name one: tables were measured on Keras's default until the
-# field was added.
+SCHEMA = "multireplica-harness/timing-power/2"
+LOCAL_FOLDER = Path("results/timing")
+COMMITTED_FOLDER = Path(__file__).resolve().parents[2] / "docs" / "timing-power"
 DEFAULT_BACKEND = "tensorflow"
 
 
@@ -21,41 +20,61 @@ class PowerTableError(ValueError):
     """The timing power table is unreadable or of another schema."""
 
 
-def load_power(path=None):
-    """The power table at ``path``, else the local one, else the committed one; None if there is none."""
-    table = load_table([path] if path else [LOCAL, COMMITTED], SCHEMA, PowerTableError, "timing power table")
-    if table is not None:
-        return table
-    if path:
-        raise PowerTableError(f"no timing power table at {path}")
-    return None
+def local_table(backend):
+    return LOCAL_FOLDER / f"power-{backend}.json"
+
+
+def committed_table(backend):
+    return COMMITTED_FOLDER / f"{backend}.json"
+
+
+def load_power(path=None, backend=DEFAULT_BACKEND):
+    """The power table at ``path``, else ``backend``'s local one, else its committed one; None if
+    there is none. A table measured on another backend than the one asked for is an error."""
+    paths = [path] if path else [local_table(backend), committed_table(backend)]
+    table = load_table(paths, SCHEMA, PowerTableError, "timing power table")
+    if table is None:
+        if path:
+            raise PowerTableError(f"no timing power table at {path}")
+        return None
+    if not path and table.get("backend") != backend:
+        raise PowerTableError(f"{table['path']} was measured on {table.get('backend')!r}, not {backend!r}")
+    return table
 
 
 def summary(power):
-    """The headline rates: {name: (flags, comparisons, rate)} of the table's summary rows."""
+    """The headline rates: {name: row} of the table's summary rows."""
     return {row["name"]: row for row in power.get("summary", [])}
 
 
-def error_rates_lines(power=None, backend=None):
-    """Lines stating the method's measured error rates, or how to measure them; when ``backend`` (the
-    comparison's) is not the table's, a line says the rates were not measured for it."""
+def minimum_detectable(power):
+    """{benchmark: row} of the table's minimum detectable slowdowns (with the round-to-round sd)."""
+    return {row["benchmark"]: row for row in (power or {}).get("mde", [])}
+
+
+def error_rates_lines(power=None, backend=DEFAULT_BACKEND):
+    """Lines stating the method's error rates measured on ``backend``, or how to measure them."""
     try:
-        power = power or load_power()
+        power = power or load_power(backend=backend)
     except PowerTableError as error:
         return [f"error rates: {error}"]
     if power is None:
-        return ["error rates: not measured on this machine: run `make timing-power` (tens of minutes)"]
-    measured_backend = power.get("backend", DEFAULT_BACKEND)
+        return [f"error rates: NOT measured on {backend}: `KERAS_BACKEND={backend} make timing-power` "
+                f"measures them (tens of minutes)"]
+    measured_backend = power.get("backend")
     lines = [f"error rates of this method, measured on {power.get('machine', '?')}, "
-             f"backend {measured_backend} ({power.get('started', '?')}, {power['path']}):"]
+             f"backend {measured_backend} ({power.get('started', '?')}, {power['path']}); "
+             f"intervals over {power.get('comparisons', '?')} independent comparisons:"]
     for row in power.get("summary", []):
-        bounds = f", 95% interval {row['low95']:.1%}-{row['high95']:.1%}" if "low95" in row else ""
-        lines.append(f"  {row['label']}: {row['flags']}/{row['comparisons']} = {row['rate']:.1%}{bounds} "
-                     f"(goal {row['goal_text']}, {'met' if row['met'] else 'MISSED'})")
-    if backend and backend != measured_backend:
+        lines.append(f"  {row['label']}: {row['flags']}/{row['comparisons']} = {row['rate']:.1%}, "
+                     f"95% interval {row['low95']:.1%}-{row['high95']:.1%} (goal {row['goal_text']}, "
+                     f"{'met' if row['met'] else 'MISSED'})")
+        if row.get("bound_text"):
+            lines.append(f"    {row['bound_text']}")
+    if measured_backend != backend:
         lines.append(f"  NOT measured on {backend}: these rates are {measured_backend}'s; "
                      f"`KERAS_BACKEND={backend} make timing-power` measures them")
-    mismatch = device_mismatch(power.get("device"), backend or measured_backend)
+    mismatch = device_mismatch(power.get("device"), backend)
     if mismatch:
         lines.append(f"  {mismatch}: `make timing-power` measures them here")
     return lines

@@ -1,0 +1,79 @@
+"""The grid verdict's A/A rate: the grid run with the reference against its copy, repeated.
+
+    python -m benchmarks.grid_aa [--repeats 3] [--backends tensorflow] [--json results/perf/grid-aa.json]
+
+By default it runs the warm suites and the build at R = 1 and 10 and the first step at R = 1.
+
+Every cell compares identical code (``reference`` against ``benchmarks.twin_reference``), so a
+``win`` or ``LOSS`` there is a false alarm of the grid's verdict (the timing rule on interleaved
+blocks, ``benchmarks.grid``). Each repeat is a fresh worker process per backend, so every cell of
+every repeat is an independent comparison; the rate per backend comes with its exact (Clopper-Pearson)
+95 % interval. ``benchmarks.grid`` quotes it under its table.
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+from scipy import stats
+
+from benchmarks import grid
+
+TWIN = "benchmarks.twin_reference"
+# (suites, R) run as one grid each: the reference at R = 100 takes a minute to trace on TensorFlow's
+# CPU, and its first step at R = 10 five seconds a sample (10 pairs a cell)
+PLAN = ((("train_step", "layer_forward", "layer_forward_backward", "network_forward", "build"), (1, 10)),
+        (("first_step",), (1,)))
+RESULT = Path("results/perf/grid-aa.json")
+PRODUCER = "benchmarks.grid_aa"
+
+
+def rates(cells):
+    """Per backend: false alarms (win or LOSS) over the cells with a verdict, with the exact interval."""
+    rows = []
+    for backend in sorted({cell["backend"] for cell in cells}):
+        judged = [cell for cell in cells if cell["backend"] == backend and cell["verdict"] != "n/a"]
+        flags = sum(cell["verdict"] in ("win", "LOSS") for cell in judged)
+        interval = stats.binomtest(flags, len(judged)).proportion_ci(0.95, method="exact") if judged else None
+        rows.append({"backend": backend, "flags": flags, "cells": len(judged),
+                     "rate": flags / len(judged) if judged else float("nan"),
+                     "low95": float(interval.low) if interval else float("nan"),
+                     "high95": float(interval.high) if interval else float("nan")})
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--backends", nargs="+", default=["tensorflow"], choices=grid.BACKENDS)
+    parser.add_argument("--suites", nargs="+", choices=grid.SUITES, help="instead of the plan's suites")
+    parser.add_argument("--replicas", type=int, nargs="+", help="with --suites: the R (default 1 10)")
+    parser.add_argument("--json", type=Path, default=RESULT)
+    arguments = parser.parse_args(argv)
+    if arguments.repeats < 1 or min(arguments.replicas or [1]) < 1:
+        parser.error("--repeats and --replicas must be at least 1")
+    plan = PLAN if not arguments.suites else ((arguments.suites, arguments.replicas or (1, 10)),)
+    try:
+        grid.check_writable(arguments.json, PRODUCER)
+    except FileExistsError as error:
+        parser.error(f"--json: {error}")
+    start = time.perf_counter()
+    cells = []
+    for repeat in range(arguments.repeats):
+        for backend in arguments.backends:
+            for suites, replicas in plan:
+                grid_arguments = grid.parse_arguments(["--suites", *suites, "--replicas", *map(str, replicas),
+                                                       "--candidates", TWIN])
+                cells += [{**cell, "repeat": repeat} for cell in grid.run_backend(backend, grid_arguments)]
+    table = rates(cells)
+    for row in table:
+        print(f"grid A/A on {row['backend']}: {row['flags']}/{row['cells']} cells win or LOSS "
+              f"({row['rate']:.1%}, 95% interval {row['low95']:.1%}-{row['high95']:.1%})")
+    grid.write_json(arguments.json, {"command": " ".join(["python -m benchmarks.grid_aa", *(argv or [])]),
+                                     "seconds": time.perf_counter() - start, "rates": table, "cells": cells},
+                    PRODUCER)
+    print(f"written to {arguments.json} ({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The timing power study's statistics: the variance-components model, independent comparisons, the
+two-probe calibration, and the comparison's cells and minimum detectable slowdown."""
+
+import math
+
+import numpy as np
+import pytest
+
+from harness.timing_rule import judge_paired
+from tests.validation.timing_fixtures import synthetic_blocks
+from validation.timing import planted, power, variance
+from validation.timing.compare import verdict_text
+from validation.timing.method import comparison_cases, minimum_detectable, skipped_cases
+
+pytestmark = pytest.mark.backend_matrix
+
+
+def simulated_detection(factor, block_sd, round_sd, rounds=2, blocks=12, runs=300, seed=0):
+    """The timing rule's "slower" rate on simulated two-level data (the truth the model must predict)."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(rounds), blocks)
+    hits = 0
+    for run in range(runs):
+        values = (math.log(factor) + np.repeat(rng.normal(0, round_sd, rounds), blocks)
+                  + rng.normal(0, block_sd, rounds * blocks))
+        hits += judge_paired(values, labels, seed=run).verdict == "slower"
+    return hits / runs
+
+
+def test_the_fit_recovers_known_components_with_upper_limits_above_them():
+    rng = np.random.default_rng(1)
+    rounds, blocks = 30, 20
+    values = np.repeat(rng.normal(0, 0.02, rounds), blocks) + rng.normal(0, 0.03, rounds * blocks)
+    model = variance.fit(values, np.repeat(np.arange(rounds), blocks))
+    assert model.block_sd == pytest.approx(0.03, rel=0.1) and model.round_sd == pytest.approx(0.02, rel=0.35)
+    assert model.block_sd_upper > model.block_sd and model.round_sd_upper > model.round_sd
+    assert (model.rounds, model.blocks) == (rounds, rounds * blocks)
+    with pytest.raises(ValueError, match="at least 2 rounds"):
+        variance.fit(values[:blocks], np.zeros(blocks))
+
+
+def test_the_model_predicts_the_rules_detection_and_a_model_without_rounds_does_not():
+    block_sd, round_sd = 0.03, 0.015
+    model = variance.NoiseModel(block_sd, round_sd, block_sd, round_sd, 2, 24)
+    mde = variance.minimum_detectable(model.standard_error(2, 12))
+    assert simulated_detection(mde, block_sd, round_sd) == pytest.approx(0.95, abs=0.05)
+    # a planted defect: the round-to-round variance left out understates the MDE, which the rule then
+    # detects far less often than the 95 % it promises
+    naive = variance.minimum_detectable(math.sqrt(block_sd ** 2 / 24))
+    assert simulated_detection(naive, block_sd, round_sd) < 0.85
+
+
+def test_the_false_alarm_bound_is_above_the_rules_rate_even_when_rounds_differ():
+    block_sd, round_sd = 0.1, 0.04  # a round effect that a two-round bootstrap underestimates
+    model = variance.NoiseModel(block_sd, round_sd, block_sd, round_sd, 2, 24)
+    se, blocks_se = model.standard_error(2, 12), model.standard_error(2, 12, blocks_only=True)
+    observed = simulated_detection(1.0, block_sd, round_sd, runs=400) * 2  # "slower" is half the alarms
+    bound = variance.false_alarm_rate(se, blocks_se)
+    assert 0 < observed <= bound <= variance.false_alarm_rate(se)
+    # a planted defect: the bound of a model that assumes the interval sees the round variance too
+    assert variance.false_alarm_rate(se, se) < observed
+
+
+def test_independent_comparisons_are_disjoint_pairs_of_rounds():
+    assert power.disjoint_pairs([0] * 3 + [1] * 3 + [2] * 3 + [3] * 3 + [4] * 3) == [(0, 1), (2, 3)]
+    assert power.disjoint_pairs(np.repeat(np.arange(7), 2)) == [(0, 1), (2, 3), (4, 5)]
+
+
+def test_two_probes_put_the_knob_at_the_named_factor():
+    def ratio(knob):  # a slowdown that grows slower than the knob (measured so at R = 100)
+        return 1 + 0.6 * knob ** 0.7
+
+    expected = (0.25 / 0.6) ** (1 / 0.7)
+    assert planted.knob_for(1.25, (4.0, ratio(4.0)), (0.5, ratio(0.5))) == pytest.approx(expected)
+    proportional = 4.0 * 0.25 / (ratio(4.0) - 1)  # what one probe (a line through the origin) would say
+    assert ratio(proportional) > 1.3
+    with pytest.raises(RuntimeError, match="slowed nothing"):
+        planted.knob_for(1.5, (4.0, 1.3), (16.0, 1.2))
+    with pytest.raises(ValueError, match="two positive"):
+        planted.knob_for(1.5, (4.0, 1.3), (4.0, 1.3))
+
+
+def study_blocks(effects, rounds=8, seed=0):
+    cases = comparison_cases() + comparison_cases(("train_step",), power.TWIN_REPLICAS, [power.TWIN])
+    labels = ["base", "aa", *power.SCENARIOS]
+    slowed = {(label, target): scenario.factor for label, scenario in power.SCENARIOS.items()
+              for target in scenario.targets()}
+    return synthetic_blocks(cases, labels, {**slowed, **effects}, rounds, 12, seed=seed, one_shot_every=2)
+
+
+def judged(blocks, rounds=8):
+    recorded = {"schema": power.SCHEMA, "machine": "m", "started": "t", "backend": "tensorflow", "device": {},
+                "seconds": 1.0, "blocks": blocks.as_json(),
+                "design_sizes": {"rounds": rounds, "blocks": 12, "steps": 5, "compare_rounds": 2,
+                                 "one_shot_every": 2}}
+    return power.judged(recorded)
+
+
+def test_the_study_passes_identical_code_and_detects_the_planted_slowdowns():
+    table = judged(study_blocks({}))
+    rows = {row["name"]: row for row in table["summary"]}
+    assert table["comparisons"] == 4 and rows["aa_per_benchmark"]["comparisons"] == 4
+    assert all(row["met"] for row in table["summary"]), [r for r in table["summary"] if not r["met"]]
+    assert rows["aa_per_benchmark"]["bound"] <= 0.05 and table["model_check"]["kept"]
+    detections = [name for name in rows if name.startswith("slow_")]
+    assert len(detections) == 5 and all(rows[name]["flags"] == 4 for name in detections)
+    assert {row["benchmark"] for row in table["mde"]} == {case.name for case in comparison_cases()}
+    assert all(1.0 < row["mde"] <= row["mde_upper"] < 1.2 for row in table["mde"])
+
+
+def test_the_study_fails_when_identical_code_is_not_timed_alike():
+    """A planted defect in the pipeline: the A/A worker's fused R = 10 step is 12 % slower."""
+    table = judged(study_blocks({("aa", "train_step(multidense, R=10)"): 1.12}))
+    rows = {row["name"]: row for row in table["summary"]}
+    assert rows["aa_per_benchmark"]["flags"] == 4 and not rows["aa_per_benchmark"]["met"]
+    assert "multidense, R=10" in rows["aa_per_benchmark"]["label"]
+    assert not table["model_check"]["kept"]  # 4 alarms where the model predicts almost none
+
+
+def test_the_default_comparison_covers_the_cells_and_names_what_it_skips():
+    names = [case.name for case in comparison_cases()]
+    for cell in ("train_step(multidense, R=100)", "first_step(multidense, R=100)", "build(multidense, R=100)",
+                 "first_step(reference, R=1)", "train_step(reference, R=10)"):
+        assert cell in names
+    assert "train_step(reference, R=100)" not in names
+    skipped = [case.name for case in skipped_cases()]
+    assert "train_step(reference, R=100)" in skipped and "forward(multidense, R=10)" in skipped
+    assert skipped_cases("all") == []
+    assert [case.name for case in comparison_cases(("build",), (1,))] == ["build(reference, R=1)",
+                                                                            "build(multidense, R=1)"]
+    with pytest.raises(ValueError, match="suites"):
+        comparison_cases(("warp_drive",))
+
+
+def test_no_detectable_change_states_what_it_would_have_caught():
+    blocks = synthetic_blocks(comparison_cases(("train_step",), (1,)), ["base", "head"], {}, 2, 12,
+                              block_sd=0.02, round_sd=0.0)
+    case = blocks.cases[1]
+    own = minimum_detectable(blocks, "base", "head", case)
+    noisier = minimum_detectable(blocks, "base", "head", case, round_sd=0.05)
+    assert 1.03 < own < 1.1 and noisier > own
+    assert verdict_text({"verdict": "no detectable change", "mde": own}) == (
+        f"no detectable change (would have caught >= x{own:.2f})")
+    assert verdict_text({"verdict": "slower", "mde": own}) == "slower"
