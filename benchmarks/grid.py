@@ -31,6 +31,23 @@ PRODUCER = "benchmarks.grid"
 DEFAULT_JSON = Path("results/perf/grid.json")
 
 
+def ratio_interval(block_ratios, confidence=0.95, seed=0):
+    """``(median, low, high)`` of per-block ratios, a description without a verdict (the lowering
+    table's reference / lowering column); the interval is scipy's bootstrap percentile interval of the
+    median (the range of the ratios when there are fewer than 3)."""
+    ratios = np.asarray(block_ratios, dtype=float)
+    if ratios.size == 0 or not np.all(np.isfinite(ratios)) or np.any(ratios <= 0):
+        raise ValueError(f"block_ratios must be finite positive numbers, got {block_ratios}")
+    median = float(np.median(ratios))
+    if ratios.size < 3 or np.ptp(ratios) == 0:
+        return median, float(ratios.min()), float(ratios.max())
+    from scipy import stats
+
+    result = stats.bootstrap((ratios,), np.median, confidence_level=confidence, method="percentile",
+                             n_resamples=2000, random_state=seed)
+    return median, float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
 def cell_verdict(reference_seconds, fused_seconds):
     """``(ratio, low, high, verdict)`` of reference / fused from per-block seconds, by the project's
     timing rule (``harness.timing_rule``: 99 % interval excluding 1 and at least 5 %): ``win`` (fused

@@ -14,7 +14,7 @@ from benchmarks.floor import (
     roofline_seconds,
     step_gemms,
 )
-from benchmarks.grid import cell_verdict, format_grid, write_json
+from benchmarks.grid import cell_verdict, format_grid, ratio_interval, write_json
 from benchmarks.grid_aa import rates
 
 
@@ -61,6 +61,17 @@ def test_floor_step_runs_every_gemm():
     step = FloorStep(1)
     assert len(step.gemm_times()) == len(step.gemms)
     assert step.seconds() > 0
+
+
+def test_ratio_interval_brackets_the_median_of_block_ratios():
+    ratios = np.random.default_rng(0).normal(1.3, 0.05, 20)
+    median, low, high = ratio_interval(ratios)
+    assert median == pytest.approx(np.median(ratios))
+    assert low < median < high
+    assert 1.2 < low and high < 1.4
+    assert ratio_interval([0.9, 1.1]) == (1.0, 0.9, 1.1)
+    with pytest.raises(ValueError, match="block_ratios"):
+        ratio_interval([1.0, -1.0, 2.0])
 
 
 def test_the_grid_verdict_is_the_timing_rule():
