@@ -111,7 +111,7 @@ report: install
 	@status=0; $(PY) -m validation --quick || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo "== [2/7] validation power (null seeds and planted defects, about 3 min) -> results/validation/power.json"
 	$(PY) -m validation --power
-	@echo "== [3/7] speedup at R = 1, 10, 100: fused vs reference, interleaved workers (about 4 min) -> results/timing/speedup.json"
+	@echo "== [3/7] speedup at R = 1, 10, 100: fused vs reference, interleaved workers (the reference's R = 100 trace: a minute a round on TensorFlow) -> results/timing/speedup.json"
 	$(PY) -m validation.timing.speedup
 	@echo "== [4/7] fit-level validation (the size chosen by power: R = 20, 150 steps, NNPDF clipnorm; 22 s here) -> results/validation/fit.json"
 	@status=0; $(PY) -m validation --fit || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi

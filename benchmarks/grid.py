@@ -255,8 +255,9 @@ def parse_arguments(argv=None):
     parser.add_argument("--blocks", type=int, default=15, help="interleaved blocks per warm cell")
     parser.add_argument("--block-seconds", type=float, default=0.2,
                         help="about how long one implementation runs in a block")
-    parser.add_argument("--pairs", type=int, default=10,
-                        help="builds / first steps of each per cell (under 10: no verdict)")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="builds / first steps of each per cell (under 10: n/a, no verdict; 10 at "
+                             "R = 100 costs 20 reference traces of a minute each on TensorFlow's CPU)")
     parser.add_argument("--candidates", nargs="+", default=["multidense"],
                         help="implementations timed against the reference (registry names or modules)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the grid is written")

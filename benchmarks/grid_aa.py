@@ -63,7 +63,7 @@ def main(argv=None):
         for backend in arguments.backends:
             for suites, replicas in plan:
                 grid_arguments = grid.parse_arguments(["--suites", *suites, "--replicas", *map(str, replicas),
-                                                       "--candidates", TWIN])
+                                                       "--pairs", "10", "--candidates", TWIN])
                 cells += [{**cell, "repeat": repeat} for cell in grid.run_backend(backend, grid_arguments)]
     table = rates(cells)
     for row in table:
