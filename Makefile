@@ -26,14 +26,17 @@ lint: install
 
 # The whole suite on TensorFlow (the default backend) once per x86 CPU kernel family (ONEDNN_STATES:
 # TF_ENABLE_ONEDNN_OPTS=0 and =1, what TensorFlow picks on CPUs without and with AVX-512 VNNI/BF16),
-# then the tests marked backend_matrix on the other backends in BACKENDS (KERAS_BACKEND).
+# then the tests marked backend_matrix on the other backends in BACKENDS (KERAS_BACKEND). Tests marked
+# tensorflow_kernel_free (they run no TensorFlow kernel) run in the first oneDNN state only.
 ONEDNN_STATES ?= 0 1
 test: lint
 	@set -e; for backend in $(BACKENDS); do \
 		if [ $$backend = tensorflow ]; then \
+			marks=""; \
 			for onednn in $(ONEDNN_STATES); do \
-				echo "== tests with KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn"; \
-				KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $(PY) -m pytest -q tests; \
+				echo "== tests with KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $${marks:+-m '$$marks'}"; \
+				KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $(PY) -m pytest -q $${marks:+-m "$$marks"} tests; \
+				marks="not tensorflow_kernel_free"; \
 			done; \
 		else \
 			echo "== tests with KERAS_BACKEND=$$backend -m backend_matrix"; \

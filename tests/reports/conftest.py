@@ -8,6 +8,15 @@ import pytest
 from tests.reports.asv_project import build_history
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPORT_TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """The report tests read fixtures, run tiny asv projects or the nightly job on jax: no TensorFlow
+    kernel runs, so the oneDNN state cannot change them (``make test`` runs them once)."""
+    for item in items:
+        if REPORT_TESTS in Path(item.path).parents:
+            item.add_marker(pytest.mark.tensorflow_kernel_free)
 
 
 @pytest.fixture(scope="session")

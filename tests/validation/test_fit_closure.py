@@ -6,6 +6,8 @@ import pytest
 from validation.fit import closure
 from validation.fit.statistics import permutation_p_values
 
+pytestmark = pytest.mark.tensorflow_kernel_free  # numpy statistics on ensembles of known law
+
 ALPHA = 1e-3
 DATA = 120
 

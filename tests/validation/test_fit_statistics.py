@@ -6,6 +6,8 @@ import pytest
 from validation.fit.statistics import distance_grids, ensemble_stats, permutation_test
 from validation.settings import ALPHA, FIT_QUICK
 
+pytestmark = pytest.mark.tensorflow_kernel_free  # numpy statistics on ensembles of known law
+
 SHAPE = (20, 30, 8)  # replicas, x-points, flavours
 
 

@@ -12,7 +12,7 @@ from validation.timing import planted, power, variance
 from validation.timing.compare import verdict_text
 from validation.timing.method import comparison_cases, minimum_detectable, skipped_cases
 
-pytestmark = pytest.mark.backend_matrix
+pytestmark = pytest.mark.tensorflow_kernel_free  # statistics on synthetic timings: no backend runs
 
 
 def simulated_detection(factor, block_sd, round_sd, rounds=2, blocks=12, runs=300, seed=0):

@@ -20,7 +20,7 @@ from harness.timing_rule import (
 )
 from validation.timing.method import judge_comparison
 
-pytestmark = pytest.mark.backend_matrix
+pytestmark = pytest.mark.tensorflow_kernel_free  # statistics on synthetic timings: no backend runs
 BLOCKS = 80
 
 
