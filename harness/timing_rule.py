@@ -72,14 +72,21 @@ def _trimmed_mean(values, axis=-1):
     return stats.trim_mean(values, TRIM, axis=axis)
 
 
-def judge_paired(log_ratios, groups=None, min_effect=MIN_EFFECT, seed=0):
+def judge_paired(log_ratios, groups=None, min_effect=MIN_EFFECT, seed=0, known_variance=0.0):
     """The verdict on paired units: ``log_ratios[i] = log(numerator_i / denominator_i)``.
 
     ``groups`` (one label per unit, e.g. the round: a fresh pair of processes and models) makes the
     interval a two-level bootstrap: rounds are resampled, then blocks within each chosen round. An
     offset that one process or model instance keeps for its whole life then widens the interval
     instead of passing for a change.
+
+    ``known_variance`` (log scale) is variance of the estimate that the units cannot show, measured
+    elsewhere: two rounds cannot estimate the round-to-round variance, so ``make compare`` passes the
+    one its timing power table measured over many rounds, divided by its rounds. Each end of the
+    interval moves out to ``sqrt(half_width**2 + (z * sqrt(known_variance))**2)``.
     """
+    if not known_variance >= 0:
+        raise ValueError(f"known_variance must be >= 0, got {known_variance}")
     values = np.asarray(log_ratios, dtype=float)
     if values.ndim != 1:
         raise ValueError(f"log_ratios must be one-dimensional, got shape {values.shape}")
@@ -100,8 +107,17 @@ def judge_paired(log_ratios, groups=None, min_effect=MIN_EFFECT, seed=0):
         low, high = float(interval.low), float(interval.high)
     else:
         low, high = _cluster_interval(values, groups, seed)
+    if known_variance > 0:
+        low, high = _widened(estimate, low, high, known_variance)
     return TimingVerdict(math.exp(estimate), math.exp(low), math.exp(high),
                          verdict_of(estimate, low, high, min_effect), int(values.size), "paired blocks")
+
+
+def _widened(estimate, low, high, known_variance):
+    """Each end of the interval moved out by the known variance, added in quadrature."""
+    extra = (stats.norm.ppf(0.5 + CONFIDENCE / 2) * math.sqrt(known_variance)) ** 2
+    return (estimate - math.sqrt((estimate - low) ** 2 + extra),
+            estimate + math.sqrt((high - estimate) ** 2 + extra))
 
 
 def _cluster_interval(values, groups, seed):

@@ -26,7 +26,7 @@ from validation.timing.method import (
     minimum_detectable,
     skipped_cases,
 )
-from validation.timing.rates import PowerTableError, error_rates_lines, load_power
+from validation.timing.rates import PowerTableError, error_rates_lines, load_power, prior_round_sd
 from validation.timing.rates import minimum_detectable as table_minimum_detectable
 
 OK, REGRESSION, FAILURE = 0, 1, 2
@@ -98,12 +98,15 @@ def main(argv=None):
     except WorkerError as error:
         print(f"FAILURE: {error}", file=sys.stderr)
         return FAILURE
-    rows = judge_comparison(blocks, "base", "head")
     table = _power_table(args.backend)
+    priors = prior_round_sd(table, [case.name for case in cases])
+    rows = judge_comparison(blocks, "base", "head", prior_round_sd=priors)
     for row, case in zip(rows, blocks.cases, strict=True):
-        prior = table_minimum_detectable(table).get(case.name)
-        row["mde"] = minimum_detectable(blocks, "base", "head", case, prior and prior["round_sd"])
+        fitted = table_minimum_detectable(table).get(case.name)
+        row["mde"] = minimum_detectable(blocks, "base", "head", case, fitted and fitted["round_sd"],
+                                        priors.get(case.name))
     print(format_rows(rows))
+    print(prior_line(table, priors))
     if skipped:
         print(f"not timed by this profile ({len(skipped)}; `--suites all` times them): "
               f"{', '.join(case.name for case in skipped)}")
@@ -128,6 +131,16 @@ def _power_table(backend):
         return load_power(backend=backend)
     except PowerTableError:
         return None  # error_rates_lines says why
+
+
+def prior_line(table, priors):
+    """What the intervals include beyond this run's own blocks and rounds."""
+    if not priors:
+        return ("intervals: this run's blocks and rounds only (no timing power table: two rounds cannot "
+                "show the round-to-round variance, so the error rates are not measured)")
+    return (f"intervals include the round-to-round variance the timing power table measured "
+            f"(95 % upper limit, sd {min(priors.values()):.3f}-{max(priors.values()):.3f} on the log "
+            f"scale; {table['path']})")
 
 
 def verdict_text(row):

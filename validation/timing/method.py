@@ -81,15 +81,22 @@ def control_of(case, cases):
     return None
 
 
-def judge_comparison(blocks, base, head, method=METHOD, selected=None):
-    """One row per benchmark: medians, ratio head / base, interval and verdict."""
+def judge_comparison(blocks, base, head, method=METHOD, selected=None, prior_round_sd=None):
+    """One row per benchmark: medians, ratio head / base, interval and verdict.
+
+    ``prior_round_sd`` ({benchmark: sd, log scale}): the round-to-round sd measured elsewhere (the
+    timing power table's upper limit, ``validation.timing.rates.prior_round_sd``), added to each
+    interval as ``sd**2 / rounds``: what two rounds cannot show of it still widens the interval."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    rounds = np.asarray(blocks.rounds) if selected is None else np.asarray(blocks.rounds)[selected]
+    count = len(set(rounds.tolist()))
     rows = []
     for case in blocks.cases:
         control = control_of(case, blocks.cases) if method == "controlled" else None
-        rounds = np.asarray(blocks.rounds) if selected is None else np.asarray(blocks.rounds)[selected]
-        verdict = judge_paired(block_log_ratios(blocks, base, head, case.name, control, selected), rounds)
+        prior = (prior_round_sd or {}).get(case.name)
+        verdict = judge_paired(block_log_ratios(blocks, base, head, case.name, control, selected), rounds,
+                               known_variance=(prior or 0.0) ** 2 / max(count, 1))
         base_values, head_values = (np.asarray(blocks.medians[label][case.name]) for label in (base, head))
         if selected is not None:
             base_values, head_values = base_values[selected], head_values[selected]
@@ -98,14 +105,15 @@ def judge_comparison(blocks, base, head, method=METHOD, selected=None):
                      "base_ms": 1e3 * float(np.nanmedian(base_values)),
                      "head_ms": 1e3 * float(np.nanmedian(head_values)),
                      "ratio": verdict.ratio, "low": verdict.low, "high": verdict.high,
-                     "verdict": verdict.verdict, "blocks": verdict.units})
+                     "verdict": verdict.verdict, "blocks": verdict.units, "prior_round_sd": prior})
     return rows
 
 
-def minimum_detectable(blocks, base, head, case, round_sd=None, method=METHOD):
+def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=None, method=METHOD):
     """The slowdown this comparison would have caught with 95 % power (``validation.timing.variance``):
     block-to-block variance from its own blocks, round-to-round from ``round_sd`` (the power table's,
-    fitted to many rounds) when given, else from its own rounds. None with under 2 rounds."""
+    fitted to many rounds) when given, else from its own rounds; the interval as ``judge_comparison``
+    widens it by ``prior_round_sd`` (without one: as wide as that spread). None with under 2 rounds."""
     from validation.timing import variance
 
     control = control_of(case, blocks.cases) if method == "controlled" else None
@@ -114,6 +122,8 @@ def minimum_detectable(blocks, base, head, case, round_sd=None, method=METHOD):
     except ValueError:
         return None
     rounds = len(set(blocks.rounds))
+    per_round = model.blocks / rounds
     se = math.sqrt((model.round_sd if round_sd is None else round_sd) ** 2 / rounds
                    + model.block_sd ** 2 / model.blocks)
-    return variance.minimum_detectable(se)
+    interval_se = se if prior_round_sd is None else model.interval_se(rounds, per_round, prior_round_sd)
+    return variance.minimum_detectable(se, interval_se)

@@ -52,6 +52,20 @@ def minimum_detectable(power):
     return {row["benchmark"]: row for row in (power or {}).get("mde", [])}
 
 
+def prior_round_sd(power, names):
+    """{benchmark: sd} for ``names``: the round-to-round sd (log scale, 95 % upper limit) the power
+    table's A/A model measured for the comparison's method, what ``judge_comparison`` adds to each
+    interval; a benchmark the table did not time gets the largest it measured. Empty without a table."""
+    from validation.timing.method import METHOD
+
+    measured = {row["benchmark"]: row["model"]["round_sd_upper"] for row in (power or {}).get("rows", [])
+                if row.get("method") == METHOD and row.get("scenario") == "aa"}
+    if not measured:
+        return {}
+    largest = max(measured.values())
+    return {name: measured.get(name, largest) for name in names}
+
+
 def error_rates_lines(power=None, backend=DEFAULT_BACKEND):
     """Lines stating the method's error rates measured on ``backend``, or how to measure them."""
     try:

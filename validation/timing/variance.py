@@ -10,15 +10,19 @@ the scale of the rule's 10 % trimmed mean (``fit``), with one-sided 95 % upper l
 chi-square distribution of the sums of squares.
 
 A comparison of ``rounds`` rounds of ``blocks`` blocks then estimates ``effect`` with standard error
-``se = sqrt(round_sd**2 / rounds + block_sd**2 / (rounds * blocks))``. The timing rule
+``se = sqrt(round_sd**2 / rounds + block_sd**2 / (rounds * blocks))``. Two rounds cannot estimate
+``round_sd``, so the verdict's interval adds a *prior* round variance measured over many rounds (the
+timing power table's 95 % upper limit: ``harness.timing_rule.judge_paired(known_variance=...)``); the
+interval is then at least ``z99 * interval_se`` wide on each side, with
+``interval_se = sqrt(prior_round_sd**2 / rounds + block_sd**2 / (rounds * blocks))`` (a bootstrap
+over two rounds may miss the round variance, not the blocks'). The timing rule
 (``harness.timing_rule``) declares "slower" when the lower end of its 99 % interval is above 0 and the
-ratio is at least ``MIN_EFFECT``: with the interval read as ``estimate -+ z99 * se``, it fires when the
-estimate passes ``threshold = max(log MIN_EFFECT, z99 * se)``. Hence, under the normal model:
+ratio is at least ``MIN_EFFECT``: it fires when the estimate passes
+``threshold = max(log MIN_EFFECT, z99 * interval_se)``. Hence, under the normal model:
 
-* the false-alarm rate (identical code, either direction): the estimate must pass ``log MIN_EFFECT``
-  and the interval; a bootstrap over two rounds may miss the round variance but not the blocks', so
-  the interval is at least ``z99 * se_blocks`` wide (``se_blocks``: ``se`` without the round term),
-  and the rate is at most ``2 * (1 - Phi(max(log MIN_EFFECT, z99 * se_blocks) / se))``;
+* the false-alarm rate (identical code, either direction): at most
+  ``2 * (1 - Phi(threshold / se))``; evaluated with the components' upper limits in ``se`` it is the
+  **bound**, and with the prior at those same upper limits it stays near the rule's own 1 %;
 * the detection probability of a true factor ``f``: ``1 - Phi((threshold - log f) / se)``;
 * the minimum detectable slowdown at power ``p``: ``exp(threshold + z_p * se)``.
 
@@ -61,6 +65,12 @@ class NoiseModel:
         between = 0.0 if blocks_only else (self.round_sd_upper if upper else self.round_sd)
         return math.sqrt(between ** 2 / rounds + block ** 2 / (rounds * blocks_per_round))
 
+    def interval_se(self, rounds, blocks_per_round, prior_round_sd):
+        """The least standard error the verdict's interval assumes: this block noise and the prior
+        round variance the comparison adds (None or 0: none, the interval sees the blocks only)."""
+        return math.sqrt((prior_round_sd or 0.0) ** 2 / rounds
+                         + self.block_sd ** 2 / (rounds * blocks_per_round))
+
 
 def fit(log_ratios, rounds):
     """The noise model of per-block log ratios labelled by round, on the scale of the rule's estimator
@@ -95,17 +105,20 @@ def fit(log_ratios, rounds):
         rounds=count, blocks=int(total), round_mean_var=between_var, round_size=float(size))
 
 
-def rounds_for_bound(model, rounds, blocks_per_round, goal, most=200):
+def rounds_for_bound(model, rounds, blocks_per_round, goal, most=200, with_prior=True):
     """How many recorded rounds would bring the false-alarm bound of a ``rounds`` x ``blocks_per_round``
-    comparison to ``goal``, were the variances as estimated now (the upper limit of the round variance
-    narrows with its degrees of freedom); None beyond ``most``."""
-    blocks_se = model.standard_error(rounds, blocks_per_round, blocks_only=True)
+    comparison to ``goal``, were the variances as estimated now (the upper limits narrow as rounds,
+    and their blocks, add degrees of freedom; ``with_prior``: the comparison adds the round sd's upper
+    limit to its interval, as ``make compare`` does); None beyond ``most``."""
+    tail = 1 - UPPER_LEVEL
     for recorded in range(max(2, model.rounds), most + 1):
-        df = recorded - 1
-        upper = model.round_mean_var * df / stats.chi2.ppf(1 - UPPER_LEVEL, df)
+        df_between, df_within = recorded - 1, max(1.0, recorded * (model.round_size - 1))
+        upper = model.round_mean_var * df_between / stats.chi2.ppf(tail, df_between)
         round_var = max(0.0, upper - model.block_sd ** 2 / model.round_size)
-        se = math.sqrt(round_var / rounds + model.block_sd_upper ** 2 / (rounds * blocks_per_round))
-        if false_alarm_rate(se, blocks_se) <= goal:
+        block_var_upper = model.block_sd ** 2 * df_within / stats.chi2.ppf(tail, df_within)
+        se = math.sqrt(round_var / rounds + block_var_upper / (rounds * blocks_per_round))
+        interval = model.interval_se(rounds, blocks_per_round, math.sqrt(round_var) if with_prior else None)
+        if false_alarm_rate(se, interval) <= goal:
             return recorded
     return None
 
@@ -115,25 +128,27 @@ def threshold(se, min_effect=MIN_EFFECT):
     return max(math.log(min_effect), stats.norm.ppf(0.5 + CONFIDENCE / 2) * se)
 
 
-def false_alarm_rate(se, block_se=None, min_effect=MIN_EFFECT):
+def false_alarm_rate(se, interval_se=None, min_effect=MIN_EFFECT):
     """The predicted bound on the rate of "slower" or "faster" on identical code: the estimate (sd
-    ``se``) must pass both ``log min_effect`` and the rule's interval, which sees at least the
-    block-to-block noise (``block_se``, the standard error without the round variance: a bootstrap
-    over two rounds may miss the round variance, not the blocks'). Without ``block_se``: the
-    estimate passing ``log min_effect`` alone."""
+    ``se``) must pass both ``log min_effect`` and the rule's interval, whose standard error is at
+    least ``interval_se`` (``NoiseModel.interval_se``). Without ``interval_se``: the estimate passing
+    ``log min_effect`` alone."""
     if se == 0:
         return 0.0
-    passed = math.log(min_effect) if block_se is None else threshold(block_se, min_effect)
+    passed = math.log(min_effect) if interval_se is None else threshold(interval_se, min_effect)
     return float(2 * stats.norm.sf(passed / se))
 
 
-def detection_probability(factor, se, min_effect=MIN_EFFECT):
-    """The predicted probability that a true slowdown ``factor`` is called "slower"."""
+def detection_probability(factor, se, interval_se=None, min_effect=MIN_EFFECT):
+    """The predicted probability that a true slowdown ``factor`` is called "slower" (the interval's
+    standard error ``interval_se``, by default ``se``)."""
+    passed = threshold(se if interval_se is None else interval_se, min_effect)
     if se == 0:
-        return float(math.log(factor) >= threshold(se, min_effect))
-    return float(stats.norm.sf((threshold(se, min_effect) - math.log(factor)) / se))
+        return float(math.log(factor) >= passed)
+    return float(stats.norm.sf((passed - math.log(factor)) / se))
 
 
-def minimum_detectable(se, power=POWER, min_effect=MIN_EFFECT):
+def minimum_detectable(se, interval_se=None, power=POWER, min_effect=MIN_EFFECT):
     """The smallest slowdown factor called "slower" with probability ``power``."""
-    return math.exp(threshold(se, min_effect) + stats.norm.ppf(power) * se)
+    return math.exp(threshold(se if interval_se is None else interval_se, min_effect)
+                    + stats.norm.ppf(power) * se)
