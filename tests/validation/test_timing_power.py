@@ -8,22 +8,24 @@ import pytest
 
 from harness.timing_rule import judge_paired
 from tests.validation.timing_fixtures import synthetic_blocks
-from validation.timing import planted, power, variance
-from validation.timing.compare import verdict_text
+from validation.timing import planted, power, rates, variance
+from validation.timing.compare import prior_line, verdict_text
 from validation.timing.method import comparison_cases, minimum_detectable, skipped_cases
 
 pytestmark = pytest.mark.tensorflow_kernel_free  # statistics on synthetic timings: no backend runs
 
 
-def simulated_detection(factor, block_sd, round_sd, rounds=2, blocks=12, runs=300, seed=0):
-    """The timing rule's "slower" rate on simulated two-level data (the truth the model must predict)."""
+def simulated_detection(factor, block_sd, round_sd, rounds=2, blocks=12, runs=300, seed=0, prior_sd=0.0):
+    """The timing rule's "slower" rate on simulated two-level data (the truth the model must predict),
+    its interval widened by a prior round sd as ``make compare`` widens it."""
     rng = np.random.default_rng(seed)
     labels = np.repeat(np.arange(rounds), blocks)
     hits = 0
     for run in range(runs):
         values = (math.log(factor) + np.repeat(rng.normal(0, round_sd, rounds), blocks)
                   + rng.normal(0, block_sd, rounds * blocks))
-        hits += judge_paired(values, labels, seed=run).verdict == "slower"
+        verdict = judge_paired(values, labels, seed=run, known_variance=prior_sd ** 2 / rounds)
+        hits += verdict.verdict == "slower"
     return hits / runs
 
 
@@ -59,6 +61,54 @@ def test_the_false_alarm_bound_is_above_the_rules_rate_even_when_rounds_differ()
     assert 0 < observed <= bound <= variance.false_alarm_rate(se)
     # a planted defect: the bound of a model that assumes the interval sees the round variance too
     assert variance.false_alarm_rate(se, se) < observed
+
+
+def test_a_prior_round_variance_keeps_the_false_alarms_under_the_bound_and_the_mde_true():
+    """Two rounds cannot show a round effect: without the power table's round variance the rule's
+    false alarms pass 5 %; with it (as ``make compare`` adds it) they stay under the model's bound,
+    itself under 5 %, and the rule detects the stated minimum detectable slowdown 95 % of the time."""
+    block_sd, round_sd = 0.1, 0.04
+    model = variance.NoiseModel(block_sd, round_sd, block_sd, round_sd, 2, 24)
+    se, interval_se = model.standard_error(2, 12), model.interval_se(2, 12, round_sd)
+    without = simulated_detection(1.0, block_sd, round_sd, runs=400) * 2  # "slower" is half the alarms
+    with_prior = simulated_detection(1.0, block_sd, round_sd, runs=400, prior_sd=round_sd) * 2
+    bound = variance.false_alarm_rate(se, interval_se)
+    assert without > 0.05  # the planted defect: a comparison that ignores the round variance
+    assert with_prior <= bound <= 0.02
+    mde = variance.minimum_detectable(se, model.interval_se(2, 12, round_sd, widest=True))
+    assert simulated_detection(mde, block_sd, round_sd, prior_sd=round_sd) >= 0.95
+    # a planted defect: the least interval (right for false alarms) promises a detection it misses
+    assert simulated_detection(variance.minimum_detectable(se, interval_se), block_sd, round_sd,
+                               prior_sd=round_sd) < 0.9
+
+
+def test_the_study_judges_each_pair_with_priors_from_the_other_rounds():
+    cases = comparison_cases(("train_step",), (1,))
+    blocks = synthetic_blocks(cases, ["base", "aa"], {}, 6, 12, block_sd=0.02, round_sd=0.0)
+    shifted = {label: {name: list(values) for name, values in per.items()}
+               for label, per in blocks.medians.items()}
+    for block in range(24):  # rounds 0 and 1 of the A/A worker run 30 % apart, the others alike
+        shifted["aa"][cases[1].name][block] *= 1.3 if block < 12 else 1 / 1.3
+    blocks = type(blocks)(blocks.labels, blocks.cases, blocks.steps, shifted, blocks.rounds)
+    rounds = np.asarray(blocks.rounds)
+    judged_pair = np.isin(rounds, (0, 1))
+    aside = power.held_out_priors(blocks, "raw", ~judged_pair)[cases[1].name]
+    seen = power.held_out_priors(blocks, "raw", ~np.isin(rounds, (2, 3)))[cases[1].name]
+    assert aside < 0.05 < 0.2 < seen  # the judged pair's own offset never widens its own interval
+
+
+def test_compare_takes_the_tables_round_sd_upper_limits_and_says_so():
+    table = {"path": "docs/timing-power/tensorflow.json", "rows": [
+        {"method": "controlled", "scenario": "aa", "benchmark": "a", "model": {"round_sd_upper": 0.03}},
+        {"method": "controlled", "scenario": "aa", "benchmark": "b", "model": {"round_sd_upper": 0.05}},
+        {"method": "raw", "scenario": "aa", "benchmark": "a", "model": {"round_sd_upper": 0.9}},
+        {"method": "controlled", "scenario": "slow_step_1.25", "benchmark": "a",
+         "model": {"round_sd_upper": 0.9}}]}
+    priors = rates.prior_round_sd(table, ["a", "c"])
+    assert priors == {"a": 0.03, "c": 0.05}  # c: not in the table, the largest it measured
+    assert rates.prior_round_sd(None, ["a"]) == {}
+    assert "0.030-0.050" in prior_line(table, priors) and table["path"] in prior_line(table, priors)
+    assert "not measured" in prior_line(None, {})
 
 
 def test_independent_comparisons_are_disjoint_pairs_of_rounds():

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from benchmarks.interleaved import Blocks, Case
 from harness.timing_rule import (
@@ -131,3 +132,17 @@ def test_rounds_that_agree_keep_a_real_change():
 def test_groups_must_match_the_units():
     with pytest.raises(ValueError, match="groups"):
         judge_paired(np.zeros(20), np.zeros(19))
+
+
+def test_a_known_variance_widens_the_interval_and_can_undo_a_verdict():
+    values = np.random.default_rng(6).normal(math.log(1.08), 0.02, 24)
+    rounds = np.repeat([0, 1], 12)
+    alone, widened = judge_paired(values, rounds), judge_paired(values, rounds, known_variance=0.05 ** 2 / 2)
+    assert alone.verdict == SLOWER and widened.verdict == NO_CHANGE
+    assert widened.ratio == alone.ratio and widened.low < alone.low and widened.high > alone.high
+    z = stats.norm.ppf(0.995)
+    half = math.sqrt(math.log(alone.high / alone.ratio) ** 2 + z ** 2 * 0.05 ** 2 / 2)
+    assert math.log(widened.high / widened.ratio) == pytest.approx(half)
+    assert judge_paired(values, rounds, known_variance=0.0) == alone
+    with pytest.raises(ValueError, match="known_variance"):
+        judge_paired(values, rounds, known_variance=-1e-4)

@@ -125,5 +125,6 @@ def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=N
     per_round = model.blocks / rounds
     se = math.sqrt((model.round_sd if round_sd is None else round_sd) ** 2 / rounds
                    + model.block_sd ** 2 / model.blocks)
-    interval_se = se if prior_round_sd is None else model.interval_se(rounds, per_round, prior_round_sd)
+    added = model.interval_se(rounds, per_round, prior_round_sd) ** 2 - model.block_sd ** 2 / model.blocks
+    interval_se = se if prior_round_sd is None else math.sqrt(se ** 2 + added)  # the widest: see variance
     return variance.minimum_detectable(se, interval_se)

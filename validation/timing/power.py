@@ -184,11 +184,12 @@ def model_predictions(model, kind, effect, rounds, blocks_per_round, prior_round
     se = model.standard_error(rounds, blocks_per_round)
     se_upper = model.standard_error(rounds, blocks_per_round, upper=True)
     interval_se = model.interval_se(rounds, blocks_per_round, prior_round_sd)
-    predictions = {"mde": variance.minimum_detectable(se, interval_se),
-                   "mde_upper": variance.minimum_detectable(se_upper, interval_se)}
+    widest = model.interval_se(rounds, blocks_per_round, prior_round_sd, widest=True)
+    predictions = {"mde": variance.minimum_detectable(se, widest),
+                   "mde_upper": variance.minimum_detectable(se_upper, widest)}
     if kind == "detection":
-        predictions.update(predicted=variance.detection_probability(effect, se, interval_se),
-                           predicted_bound=variance.detection_probability(effect, se_upper, interval_se))
+        predictions.update(predicted=variance.detection_probability(effect, se, widest),
+                           predicted_bound=variance.detection_probability(effect, se_upper, widest))
     else:
         predictions.update(predicted=variance.false_alarm_rate(se, interval_se),
                            predicted_bound=variance.false_alarm_rate(se_upper, interval_se),

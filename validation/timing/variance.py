@@ -65,10 +65,13 @@ class NoiseModel:
         between = 0.0 if blocks_only else (self.round_sd_upper if upper else self.round_sd)
         return math.sqrt(between ** 2 / rounds + block ** 2 / (rounds * blocks_per_round))
 
-    def interval_se(self, rounds, blocks_per_round, prior_round_sd):
+    def interval_se(self, rounds, blocks_per_round, prior_round_sd, widest=False):
         """The least standard error the verdict's interval assumes: this block noise and the prior
-        round variance the comparison adds (None or 0: none, the interval sees the blocks only)."""
-        return math.sqrt((prior_round_sd or 0.0) ** 2 / rounds
+        round variance the comparison adds (None or 0: none, the interval sees the blocks only).
+        ``widest``: the most, where the two-round bootstrap also sees the round variance (what a
+        detection or minimum detectable slowdown must assume, not to promise too much)."""
+        seen = self.round_sd ** 2 / rounds if widest else 0.0
+        return math.sqrt((prior_round_sd or 0.0) ** 2 / rounds + seen
                          + self.block_sd ** 2 / (rounds * blocks_per_round))
 
 
