@@ -122,9 +122,8 @@ def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=N
     except ValueError:
         return None
     rounds = len(set(blocks.rounds))
-    per_round = model.blocks / rounds
     se = math.sqrt((model.round_sd if round_sd is None else round_sd) ** 2 / rounds
                    + model.block_sd ** 2 / model.blocks)
-    added = model.interval_se(rounds, per_round, prior_round_sd) ** 2 - model.block_sd ** 2 / model.blocks
-    interval_se = se if prior_round_sd is None else math.sqrt(se ** 2 + added)  # the widest: see variance
+    # the widest interval (``NoiseModel.interval_se(widest=True)``): this spread plus the prior's
+    interval_se = se if prior_round_sd is None else math.sqrt(se ** 2 + prior_round_sd ** 2 / rounds)
     return variance.minimum_detectable(se, interval_se)
