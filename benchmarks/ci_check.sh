@@ -4,6 +4,9 @@
 # own exit status is not relied upon, the saved results are checked by benchmarks/ci_results.py.
 #   ASV_BENCH=REGEX   only the benchmarks asv's -b REGEX selects
 #   ASV_QUICK=1       asv run --quick (one sample each)
+#   ASV_LAUNCH_METHOD  asv's launch method (default forkserver: the suite and its Keras backend are
+#       imported once, not once per parameter set (8 s each); a check, not a measurement, so the
+#       fresh interpreter per benchmark that asv.conf.json's spawn gives the measurements is not needed)
 #   MRH_GPU_REHEARSAL=1  the GPU suites run on this device (see benchmarks/bench_gpu.py); the check
 #       then also fails when a GPU benchmark measured nothing (all skipped), except the peak memory
 #       where the device keeps no statistics; `asv check` is left to the plain run; the rehearsal's results are
@@ -15,7 +18,7 @@ export MRH_BENCH_PROFILE="${MRH_BENCH_PROFILE:-quick}"
 MACHINE="${ASV_MACHINE:-ci}"
 commit="$(git rev-parse HEAD)"
 results=".asv/results/$MACHINE/${commit:0:8}-existing-*.json"
-options=()
+options=(--launch-method "${ASV_LAUNCH_METHOD:-forkserver}")
 if [ -n "${ASV_BENCH:-}" ]; then options+=(--bench "$ASV_BENCH"); fi
 if [ "${ASV_QUICK:-0}" = 1 ]; then options+=(--quick); fi
 if [ "${MRH_GPU_REHEARSAL:-0}" = 1 ]; then trap 'rm -rf ".asv/results/$MACHINE"' EXIT; fi

@@ -5,7 +5,7 @@ the same parameters."""
 import os
 from dataclasses import dataclass
 
-from harness.workload import NNPDF_CLIPNORM
+from harness.nnpdf import NNPDF_CLIPNORM
 
 PROFILE_VARIABLE = "MRH_BENCH_PROFILE"
 DEFAULT_PROFILE = "regular"

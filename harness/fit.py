@@ -17,7 +17,8 @@ import numpy as np
 
 from harness.arguments import check_dropout_rate, check_int, check_replica_seeds
 from harness.best_weights import BestWeights, replica_owners
-from harness.workload import LEARNING_RATE, implementation_optimizer
+from harness.nnpdf import LEARNING_RATE
+from harness.workload import implementation_optimizer
 
 MONITORED = ("training", "validation", "central")  # the chi2 columns of the monitor model
 

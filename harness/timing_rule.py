@@ -121,15 +121,18 @@ def _widened(estimate, low, high, known_variance):
 
 
 def _cluster_interval(values, groups, seed):
-    """Percentile interval of the trimmed mean under a two-level bootstrap (groups, then units)."""
+    """Percentile interval of the trimmed mean under a two-level bootstrap (groups, then units), all
+    resamples drawn at once: group g holds ``lengths[g]`` units, each resample draws as many groups as
+    there are, with replacement, then the smallest group's count of units from each, with replacement."""
     rng = np.random.default_rng(seed)
     members = [values[groups == label] for label in np.unique(groups)]
-    size = min(len(m) for m in members)
+    lengths = np.array([len(m) for m in members])
+    padded = np.zeros((len(members), lengths.max()))
+    for row, member in zip(padded, members, strict=True):
+        row[:len(member)] = member
     chosen = rng.integers(len(members), size=(RESAMPLES, len(members)))
-    resampled = np.stack([
-        np.concatenate([members[g][rng.integers(len(members[g]), size=size)] for g in row])
-        for row in chosen])
-    statistics = _trimmed_mean(resampled)
+    picks = rng.integers(0, lengths[chosen][..., None], size=(RESAMPLES, len(members), lengths.min()))
+    statistics = _trimmed_mean(padded[chosen[..., None], picks].reshape(RESAMPLES, -1))
     tail = (1 - CONFIDENCE) / 2
     low, high = np.quantile(statistics, [tail, 1 - tail])
     return float(low), float(high)

@@ -14,10 +14,9 @@ import keras
 import numpy as np
 
 from harness.arguments import check_int
+from harness.nnpdf import LEARNING_RATE
 
 FLAVOURS = 8
-LEARNING_RATE = 2.6e-3  # NNPDF4.0 Nadam learning rate
-NNPDF_CLIPNORM = 6.0e-6  # NNPDF4.0 clipnorm
 
 
 def x_grid(n_points=1500):

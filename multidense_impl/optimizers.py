@@ -9,7 +9,7 @@ the R separate variables of the per-replica reference get.
 
 import keras
 
-from harness.workload import LEARNING_RATE
+from harness.nnpdf import LEARNING_RATE
 
 REPLICA_STACKED_RANK = 3  # MultiDense kernels (R, in, out) and biases (R, 1, out)
 

@@ -3,7 +3,8 @@
 import dataclasses
 from dataclasses import asdict, dataclass
 
-from harness.workload import NNPDF_CLIPNORM, FitWorkload
+from harness.nnpdf import NNPDF_CLIPNORM
+from harness.workload import FitWorkload
 
 ALPHA = 1e-3  # significance of every hypothesis test (after Bonferroni within the check)
 # The fit verdict runs FIT_CHECKS tests (6 checks x 2 designs): each at 1 % / FIT_CHECKS, so a correct

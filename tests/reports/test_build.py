@@ -127,6 +127,16 @@ def test_the_cli_names_a_corrupt_file_and_exits_2(tmp_path, asv_project):
     assert f"corrupt results file {victim}" in finished.stderr
 
 
+def test_building_the_page_starts_no_keras_backend(tmp_path, asv_project):
+    """The page reads results files: a backend imported on the way cost every report and night 8 s."""
+    argv = ["--root", str(asv_project), "--output", str(tmp_path / "html"), "--no-publish"]
+    code = (f"import sys; from reports.__main__ import main; code = main({argv!r}); "
+            "print([m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules], code)")
+    finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip().splitlines()[-1] == "[] 0", finished.stdout
+
+
 def test_the_cli_prints_where_the_report_is_and_how_to_serve_it(tmp_path, asv_project):
     finished = subprocess.run([sys.executable, "-m", "reports", "--root", str(asv_project), "--output",
                                str(tmp_path / "html")], capture_output=True, text=True)

@@ -11,8 +11,9 @@ code under test. Each night starts from a clean checkout, as actions/checkout gi
 - night 4: a commit whose benchmark raises: only it is measured, the gate exits 2;
 - throughout: the branch history only grows and every earlier file stays byte-identical.
 
-Cheap: profile quick, one benchmark (the fused train step at R = 1), KERAS_BACKEND=jax as on the GPU
-runner, no validation run (``--skip-validation``: its own tests cover it; the report reads a fixture).
+Cheap: profile quick, one parameter set (the fused train step at R = 1, lowering auto: asv starts one
+interpreter, 8 s), KERAS_BACKEND=jax as on the GPU runner, no validation run (``--skip-validation``: its own
+tests cover it; the report reads a fixture).
 """
 
 import json
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 MACHINE, SECOND_MACHINE = "cpu-ci", "cpu-second"
 BRANCH = "asv-results"
-FUSED_TRAIN_STEP_AT_R1 = r"TrainStep.time_train_step\('multidense', 1,"
+FUSED_TRAIN_STEP_AT_R1 = r"TrainStep.time_train_step\('multidense', 1, 'off', 'auto'\)"  # one interpreter
 NIGHT_ARGUMENTS = ["--max-commits", "2", "--profile", "quick", "--bench", FUSED_TRAIN_STEP_AT_R1,
                    "--results-branch", BRANCH, "--skip-validation"]
 

@@ -6,7 +6,7 @@ import pytest
 
 from validation.__main__ import main
 from validation.defects import DEFECTS, module_name
-from validation.results import POWER_SCHEMA
+from validation.results import POWER_SCHEMA, check_writable
 from validation.settings import QUICK
 from validation.steps.suite import GROUPS
 
@@ -62,7 +62,7 @@ def test_quick_run_passes_and_writes_the_schema(tmp_path, capsys):
         assert check["group"] in {"initializers", "dropout", "equivalence", "training", "isolation"}
     assert set(payload["curves"]) == {"training.no_clipnorm", "isolation.no_clipnorm",
                                       "training.clipnorm", "isolation.clipnorm"}
-    assert main(["--quick", "--json", str(path)]) == 0  # our own result file may be overwritten
+    check_writable(path)  # our own result file may be overwritten (a foreign one may not: above)
 
 
 def test_reference_passes_its_own_validation():

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from harness.workload import NNPDF_CLIPNORM
+from harness.nnpdf import NNPDF_CLIPNORM
 from validation.candidates import load_candidate
 from validation.settings import QUICK
 from validation.steps import equivalence_checks, training_checks

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from harness.workload import NNPDF_CLIPNORM
+from harness.nnpdf import NNPDF_CLIPNORM
 from validation.__main__ import main, parser
 from validation.fit.cli import fit_settings
 

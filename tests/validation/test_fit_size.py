@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from harness.workload import NNPDF_CLIPNORM
+from harness.nnpdf import NNPDF_CLIPNORM
 from validation.fit import size
 from validation.settings import FIT_QUICK, FIT_STANDARD
 

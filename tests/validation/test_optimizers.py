@@ -6,7 +6,8 @@ import pytest
 
 import multidense_impl
 import reference_impl
-from harness.workload import NNPDF_CLIPNORM, FitWorkload, make_optimizer
+from harness.nnpdf import NNPDF_CLIPNORM
+from harness.workload import FitWorkload, make_optimizer
 from multidense_impl.optimizers import PerReplicaClipNadam, replica_slice_axes
 from tests.conftest import relative_difference, spaced_seeds, to_numpy
 

@@ -3,7 +3,7 @@
 import dataclasses
 from pathlib import Path
 
-from harness.workload import NNPDF_CLIPNORM
+from harness.nnpdf import NNPDF_CLIPNORM
 
 RESULTS = Path("results/validation")
 

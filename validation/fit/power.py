@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.workload import NNPDF_CLIPNORM
+from harness.nnpdf import NNPDF_CLIPNORM
 from validation.defects import module_name
 from validation.defects.shared_dropout_mask import PartlySharedDropout
 from validation.fit.size import exact_interval

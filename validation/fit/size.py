@@ -26,7 +26,7 @@ from pathlib import Path
 
 from scipy import stats
 
-from harness.workload import NNPDF_CLIPNORM
+from harness.nnpdf import NNPDF_CLIPNORM
 from validation.results import TEXT_HEADER, environment, load_table, now_iso, write_json, write_text
 
 SCHEMA = "multireplica-harness/fit-size/1"

@@ -4,8 +4,8 @@ import functools
 import time
 from dataclasses import dataclass
 
+from harness.nnpdf import NNPDF_CLIPNORM
 from harness.registry import REFERENCE
-from harness.workload import NNPDF_CLIPNORM
 from validation.candidates import load_candidate
 from validation.results import VALIDATION_SCHEMA, environment, now_iso, progress_line
 from validation.steps import dropout_checks, equivalence_checks, initializer_checks, training_checks
