@@ -2,9 +2,8 @@
 
 import functools
 
-from validation.candidates import load_candidate
 from validation.settings import QUICK
-from validation.steps.suite import GROUPS, run_group, run_suite
+from validation.steps.suite import groups_holding, run_suite
 
 
 @functools.cache
@@ -15,8 +14,6 @@ def quick_results(candidate):
 
 
 def quick_results_of(candidate, check_names):
-    """``{check name: CheckResult}`` of the quick suite's groups that hold ``check_names`` (the other
-    groups cannot change those checks' verdicts: each group draws its own sample)."""
-    loaded = load_candidate(candidate)
-    groups = [group for group in GROUPS if set(group.check_names) & set(check_names)]
-    return {result.name: result for group in groups for result in run_group(group, loaded, QUICK, 0)}
+    """``{check name: CheckResult}`` of the quick suite's groups that hold ``check_names``."""
+    _, results = run_suite(candidate, QUICK, progress=lambda line: None, groups=groups_holding(check_names))
+    return {result.name: result for result in results}
