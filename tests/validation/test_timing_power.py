@@ -9,8 +9,15 @@ import pytest
 from harness.timing_rule import judge_paired
 from tests.validation.timing_fixtures import synthetic_blocks
 from validation.timing import planted, power, rates, variance
-from validation.timing.compare import prior_line, verdict_text
-from validation.timing.method import comparison_cases, minimum_detectable, skipped_cases
+from validation.timing.compare import blind_spot_lines, prior_line, verdict_text
+from validation.timing.method import (
+    block_log_ratios,
+    comparison_cases,
+    control_of,
+    minimum_detectable,
+    rounds_to_detect,
+    skipped_cases,
+)
 
 pytestmark = pytest.mark.tensorflow_kernel_free  # statistics on synthetic timings: no backend runs
 
@@ -192,3 +199,38 @@ def test_no_detectable_change_states_what_it_would_have_caught():
     assert verdict_text({"verdict": "no detectable change", "mde": own}) == (
         f"no detectable change (would have caught >= x{own:.2f})")
     assert verdict_text({"verdict": "slower", "mde": own}) == "slower"
+
+
+def test_a_blind_cell_is_told_the_rounds_that_would_see_its_goal_and_they_do():
+    """A process-level offset (round sd 0.08, as torch's fused R = 100 step keeps) hides x1.25 from two
+    rounds; ``rounds_to_detect`` names the fewest rounds that catch it, and the rule, simulated with
+    that many rounds, catches it 95 % of the time (one round fewer would not have been promised)."""
+    block_sd, round_sd = 0.1, 0.08
+    blocks = synthetic_blocks(comparison_cases(("train_step",), (1,)), ["base", "head"], {}, 2, 12,
+                              block_sd=block_sd, round_sd=0.0)
+    case = blocks.cases[1]
+    two = minimum_detectable(blocks, "base", "head", case, round_sd, round_sd)
+    needed = rounds_to_detect(blocks, "base", "head", case, 1.25, round_sd, round_sd)
+    assert two > 1.25 and 2 < needed < 20
+    assert minimum_detectable(blocks, "base", "head", case, round_sd, round_sd, rounds=needed) <= 1.25
+    assert minimum_detectable(blocks, "base", "head", case, round_sd, round_sd, rounds=needed - 1) > 1.25
+    log_ratios = block_log_ratios(blocks, "base", "head", case.name, control_of(case, blocks.cases))
+    fitted_block_sd = variance.fit(log_ratios, blocks.rounds).block_sd
+    assert simulated_detection(1.25, fitted_block_sd, round_sd, rounds=needed, prior_sd=round_sd) >= 0.93
+    assert rounds_to_detect(blocks, "base", "head", case, 1.01, round_sd, round_sd) is None  # under 1.05
+
+
+def test_the_compare_output_names_blind_spots_only():
+    rows = [{"benchmark": "train_step(multidense, R=100)", "verdict": "no detectable change", "mde": 1.49,
+             "goal": 1.25, "rounds_for_goal": 6},
+            {"benchmark": "build(multidense, R=1)", "verdict": "no detectable change", "mde": 2.9,
+             "goal": 1.5, "rounds_for_goal": None},
+            {"benchmark": "train_step(multidense, R=1)", "verdict": "no detectable change", "mde": 1.1,
+             "goal": 1.25, "rounds_for_goal": 2},
+            {"benchmark": "train_step(multidense, R=10)", "verdict": "slower", "mde": 1.4, "goal": 1.25,
+             "rounds_for_goal": 4}]
+    text = "\n".join(blind_spot_lines(rows, 2))
+    assert "train_step(multidense, R=100): x1.25 not seen (caught >= x1.49); --rounds 6 would" in text
+    assert "build(multidense, R=1): x1.50 not seen" in text and "more than 20 rounds" in text
+    assert "R=1)" not in text.replace("build(multidense, R=1)", "") and "R=10)" not in text
+    assert blind_spot_lines(rows[2:], 2) == []

@@ -18,12 +18,15 @@ from validation.timing.method import (
     DEFAULT_PROFILE,
     DEFAULT_ROUNDS,
     DEFAULT_STEPS,
+    DETECTION_GOALS,
+    MOST_ROUNDS,
     ONE_SHOT_EVERY,
     PROFILES,
     SUITE_REPLICAS,
     comparison_cases,
     judge_comparison,
     minimum_detectable,
+    rounds_to_detect,
     skipped_cases,
 )
 from validation.timing.rates import PowerTableError, error_rates_lines, load_power, prior_round_sd
@@ -103,9 +106,13 @@ def main(argv=None):
     rows = judge_comparison(blocks, "base", "head", prior_round_sd=priors)
     for row, case in zip(rows, blocks.cases, strict=True):
         fitted = table_minimum_detectable(table).get(case.name)
-        row["mde"] = minimum_detectable(blocks, "base", "head", case, fitted and fitted["round_sd"],
-                                        priors.get(case.name))
+        known = (fitted and fitted["round_sd"], priors.get(case.name))
+        row["mde"] = minimum_detectable(blocks, "base", "head", case, *known)
+        row["goal"] = DETECTION_GOALS[case.suite]
+        row["rounds_for_goal"] = rounds_to_detect(blocks, "base", "head", case, row["goal"], *known)
     print(format_rows(rows))
+    for line in blind_spot_lines(rows, args.rounds):
+        print(line)
     print(prior_line(table, priors))
     if skipped:
         print(f"not timed by this profile ({len(skipped)}; `--suites all` times them): "
@@ -148,6 +155,23 @@ def verdict_text(row):
     if row["verdict"] == "no detectable change" and row.get("mde"):
         return f"{row['verdict']} (would have caught >= x{row['mde']:.2f})"
     return row["verdict"]
+
+
+def blind_spot_lines(rows, rounds):
+    """For each "no detectable change" that could not have seen its suite's goal (``DETECTION_GOALS``),
+    how many rounds would have (the power table's round variance and this run's block variance)."""
+    blind = [row for row in rows if row["verdict"] == "no detectable change" and row.get("mde")
+             and row["mde"] > row["goal"]]
+    if not blind:
+        return []
+    lines = [f"blind spots of {rounds} rounds "
+             "(would not catch the slowdown named for its suite at 95 % power):"]
+    for row in blind:
+        needed = row.get("rounds_for_goal")
+        advice = (f"--rounds {needed} would" if needed else f"more than {MOST_ROUNDS} rounds would be needed")
+        lines.append(f"  {row['benchmark']}: x{row['goal']:.2f} not seen (caught >= x{row['mde']:.2f}); "
+                     f"{advice}")
+    return lines
 
 
 def format_rows(rows):

@@ -32,6 +32,11 @@ DEFAULT_STEPS = 12
 ONE_SHOT_EVERY = 2  # one-shot cells (first step, build) in one pair of blocks out of two: half the cost
 METHODS = ("raw", "controlled")
 METHOD = "controlled"  # chosen with the timing power table: docs/benchmarks.md
+# The slowdown each suite should be seen at: the factors the timing power study plants (train step
+# x1.25, first step x1.5; the build, one-shot too, like the first step). A comparison that would not
+# catch it says how many rounds would (``rounds_to_detect``).
+DETECTION_GOALS = {"train_step": 1.25, "forward": 1.25, "first_step": 1.5, "build": 1.5}
+MOST_ROUNDS = 20
 
 
 def comparison_cases(suites=DEFAULT_PROFILE, replicas=None, implementations=None):
@@ -109,11 +114,13 @@ def judge_comparison(blocks, base, head, method=METHOD, selected=None, prior_rou
     return rows
 
 
-def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=None, method=METHOD):
+def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=None, method=METHOD,
+                       rounds=None):
     """The slowdown this comparison would have caught with 95 % power (``validation.timing.variance``):
     block-to-block variance from its own blocks, round-to-round from ``round_sd`` (the power table's,
     fitted to many rounds) when given, else from its own rounds; the interval as ``judge_comparison``
-    widens it by ``prior_round_sd`` (without one: as wide as that spread). None with under 2 rounds."""
+    widens it by ``prior_round_sd`` (without one: as wide as that spread). ``rounds``: what the same
+    comparison would have caught with that many rounds of as many blocks. None with under 2 rounds."""
     from validation.timing import variance
 
     control = control_of(case, blocks.cases) if method == "controlled" else None
@@ -121,9 +128,23 @@ def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=N
         model = variance.fit(block_log_ratios(blocks, base, head, case.name, control), blocks.rounds)
     except ValueError:
         return None
-    rounds = len(set(blocks.rounds))
+    ran = len(set(blocks.rounds))
+    rounds = rounds or ran
     se = math.sqrt((model.round_sd if round_sd is None else round_sd) ** 2 / rounds
-                   + model.block_sd ** 2 / model.blocks)
+                   + model.block_sd ** 2 / (model.blocks * rounds / ran))
     # the widest interval (``NoiseModel.interval_se(widest=True)``): this spread plus the prior's
     interval_se = se if prior_round_sd is None else math.sqrt(se ** 2 + prior_round_sd ** 2 / rounds)
     return variance.minimum_detectable(se, interval_se)
+
+
+def rounds_to_detect(blocks, base, head, case, factor, round_sd=None, prior_round_sd=None, method=METHOD,
+                     most=MOST_ROUNDS):
+    """The fewest rounds (of as many blocks) with which this comparison would catch ``factor`` with
+    95 % power (``minimum_detectable``); None beyond ``most`` or with under 2 rounds to judge from."""
+    for rounds in range(2, most + 1):
+        mde = minimum_detectable(blocks, base, head, case, round_sd, prior_round_sd, method, rounds)
+        if mde is None:
+            return None
+        if mde <= factor:
+            return rounds
+    return None

@@ -10,7 +10,13 @@ from pathlib import Path
 
 from harness.registry import REFERENCE
 from validation.timing.commits import export, plant, show
-from validation.timing.method import DEFAULT_PROFILE, DEFAULT_STEPS, comparison_cases, judge_comparison
+from validation.timing.method import (
+    DEFAULT_PROFILE,
+    DEFAULT_STEPS,
+    DETECTION_GOALS,
+    comparison_cases,
+    judge_comparison,
+)
 
 PLANTED_SOURCE = Path(__file__).resolve().parents[2] / "benchmarks" / "planted_slowdown.py"
 FUSED = "multidense"
@@ -34,9 +40,9 @@ class Planted:
 
 
 SCENARIOS = {
-    "slow_step_1.25": Planted(1.25, "train_step", (1, 10, 100), "work",
+    "slow_step_1.25": Planted(DETECTION_GOALS["train_step"], "train_step", (1, 10, 100), "work",
                               dict.fromkeys(("tensorflow", "jax", "torch"), 4.0)),
-    "slow_first_1.50": Planted(1.50, "first_step", (1, 100), "trace_ops",
+    "slow_first_1.50": Planted(DETECTION_GOALS["first_step"], "first_step", (1, 100), "trace_ops",
                                {"tensorflow": 60.0, "jax": 250.0, "torch": 250.0}),
 }
 
