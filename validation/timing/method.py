@@ -121,6 +121,23 @@ def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=N
     fitted to many rounds) when given, else from its own rounds; the interval as ``judge_comparison``
     widens it by ``prior_round_sd`` (without one: as wide as that spread). ``rounds``: what the same
     comparison would have caught with that many rounds of as many blocks. None with under 2 rounds."""
+    detectable = _detectable(blocks, base, head, case, round_sd, prior_round_sd, method)
+    return detectable and detectable(rounds or len(set(blocks.rounds)))
+
+
+def rounds_to_detect(blocks, base, head, case, factor, round_sd=None, prior_round_sd=None, method=METHOD,
+                     most=MOST_ROUNDS):
+    """The fewest rounds (of as many blocks) with which this comparison would catch ``factor`` with
+    95 % power (``minimum_detectable``); None beyond ``most`` or with under 2 rounds to judge from."""
+    detectable = _detectable(blocks, base, head, case, round_sd, prior_round_sd, method)
+    if detectable is None:
+        return None
+    return next((rounds for rounds in range(2, most + 1) if detectable(rounds) <= factor), None)
+
+
+def _detectable(blocks, base, head, case, round_sd, prior_round_sd, method):
+    """``rounds -> minimum detectable slowdown`` of this comparison's noise (fitted once), None when
+    it has under 2 rounds."""
     from validation.timing import variance
 
     control = control_of(case, blocks.cases) if method == "controlled" else None
@@ -128,23 +145,13 @@ def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=N
         model = variance.fit(block_log_ratios(blocks, base, head, case.name, control), blocks.rounds)
     except ValueError:
         return None
-    ran = len(set(blocks.rounds))
-    rounds = rounds or ran
-    se = math.sqrt((model.round_sd if round_sd is None else round_sd) ** 2 / rounds
-                   + model.block_sd ** 2 / (model.blocks * rounds / ran))
-    # the widest interval (``NoiseModel.interval_se(widest=True)``): this spread plus the prior's
-    interval_se = se if prior_round_sd is None else math.sqrt(se ** 2 + prior_round_sd ** 2 / rounds)
-    return variance.minimum_detectable(se, interval_se)
+    blocks_per_round = model.blocks / len(set(blocks.rounds))
+    between = model.round_sd if round_sd is None else round_sd
 
+    def detectable(rounds):
+        se = math.sqrt(between ** 2 / rounds + model.block_sd ** 2 / (blocks_per_round * rounds))
+        # the widest interval (``NoiseModel.interval_se(widest=True)``): this spread plus the prior's
+        interval_se = se if prior_round_sd is None else math.sqrt(se ** 2 + prior_round_sd ** 2 / rounds)
+        return variance.minimum_detectable(se, interval_se)
 
-def rounds_to_detect(blocks, base, head, case, factor, round_sd=None, prior_round_sd=None, method=METHOD,
-                     most=MOST_ROUNDS):
-    """The fewest rounds (of as many blocks) with which this comparison would catch ``factor`` with
-    95 % power (``minimum_detectable``); None beyond ``most`` or with under 2 rounds to judge from."""
-    for rounds in range(2, most + 1):
-        mde = minimum_detectable(blocks, base, head, case, round_sd, prior_round_sd, method, rounds)
-        if mde is None:
-            return None
-        if mde <= factor:
-            return rounds
-    return None
+    return detectable
