@@ -1,5 +1,6 @@
 """The comparison pipeline: commits, the planted slowdown, the worker protocol and the CLI's exit codes."""
 
+import gc
 import json
 import subprocess
 from pathlib import Path
@@ -8,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from benchmarks.interleaved import Case, WorkerError, measure
+from benchmarks.interleaved import Case, WorkerError, _build_case, measure, refresh, refresh_block
 from benchmarks.planted_slowdown import slowed_call
 from harness.device import device_description
 from multidense_impl import MultiDense
@@ -112,7 +113,7 @@ def test_workers_time_both_commits_and_a_broken_commit_is_named(repo, tmp_path):
     broken = plant(repo, head, {"harness/registry.py": "raise ImportError('planted breakage')\n"}, "broken")
     cases = [Case("train_step", "reference", 1), Case("build", "reference", 1)]
     sources = {"base": export(repo, head, tmp_path / "c"), "head": export(repo, head, tmp_path / "c")}
-    blocks = measure(sources, cases, rounds=1, blocks=4, steps=1, one_shot_every=2)
+    blocks = measure(sources, cases, rounds=1, blocks=4, steps=1, one_shot_every=2, refresh_every=1)
     assert [len(blocks.medians[label][cases[0].name]) for label in ("base", "head")] == [4, 4]
     assert all(value > 0 for value in blocks.medians["head"][cases[0].name])
     one_shot = np.asarray(blocks.medians["head"][cases[1].name])  # sampled in blocks 0 and 1 only
@@ -120,6 +121,26 @@ def test_workers_time_both_commits_and_a_broken_commit_is_named(repo, tmp_path):
     with pytest.raises(WorkerError, match="broken-side.*planted breakage"):
         measure({"base": sources["base"], "broken-side": export(repo, broken, tmp_path / "c")}, cases,
                 rounds=1, blocks=1, steps=1)
+
+
+def test_workers_rebuild_their_warm_models_at_the_start_of_the_pairs_of_blocks_named():
+    assert [refresh_block(block, 1) for block in range(6)] == [False, False, True, False, True, False]
+    every_two = [False] * 4 + [True] + [False] * 3 + [True, False]
+    assert [refresh_block(block, 2) for block in range(10)] == every_two
+    assert not any(refresh_block(block, None) for block in range(6))
+
+
+def test_refresh_replaces_the_warm_cases_and_keeps_the_one_shot_ones():
+    specs = [["train_step", "reference", 1], ["build", "reference", 1]]
+    cases = [_build_case(*spec) for spec in specs]
+    before = list(cases)
+    try:
+        refresh(specs, cases)
+    finally:
+        gc.unfreeze()
+    assert cases[0] is not before[0] and cases[0].model is not before[0].model
+    assert cases[1] is before[1]
+    assert np.isfinite(float(np.asarray(keras.ops.convert_to_numpy(cases[0].step()))))  # warmed, runs
 
 
 @pytest.mark.backend_matrix

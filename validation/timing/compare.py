@@ -22,6 +22,7 @@ from validation.timing.method import (
     MOST_ROUNDS,
     ONE_SHOT_EVERY,
     PROFILES,
+    REFRESH_EVERY,
     SUITE_REPLICAS,
     comparison_cases,
     judge_comparison,
@@ -97,7 +98,8 @@ def main(argv=None):
     start = time.perf_counter()
     try:
         blocks = measure(sources, cases, args.rounds, args.blocks, args.steps,
-                         env={"KERAS_BACKEND": args.backend}, progress=print, one_shot_every=ONE_SHOT_EVERY)
+                         env={"KERAS_BACKEND": args.backend}, progress=print, one_shot_every=ONE_SHOT_EVERY,
+                         refresh_every=REFRESH_EVERY.get(args.backend))
     except WorkerError as error:
         print(f"FAILURE: {error}", file=sys.stderr)
         return FAILURE

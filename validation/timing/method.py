@@ -30,6 +30,12 @@ DEFAULT_ROUNDS = 2
 DEFAULT_BLOCKS = 12
 DEFAULT_STEPS = 12
 ONE_SHOT_EVERY = 2  # one-shot cells (first step, build) in one pair of blocks out of two: half the cost
+# Warm models rebuilt in both workers every this many pairs of blocks, per backend (None: kept for
+# the round). A torch model keeps an offset for its life (its memory layout): the fused R = 100 train
+# step's round sd was 0.076-0.087 on the log scale with one model per round, the largest of every
+# backend's (docs/timing-power/torch.txt); rebuilding turns it into block noise. TensorFlow and JAX
+# showed none (round sd <= 0.03) and pay a retrace per rebuild.
+REFRESH_EVERY = {"torch": 1}
 METHODS = ("raw", "controlled")
 METHOD = "controlled"  # chosen with the timing power table: docs/benchmarks.md
 # The slowdown each suite should be seen at: the factors the timing power study plants (train step

@@ -14,6 +14,7 @@ from validation.timing.method import (
     DEFAULT_PROFILE,
     DEFAULT_STEPS,
     DETECTION_GOALS,
+    REFRESH_EVERY,
     comparison_cases,
     judge_comparison,
 )
@@ -114,6 +115,6 @@ def _probe_ratios(repo, base, planted, setting, backend, blocks, steps):
     cases = [case for case in comparison_cases((planted.suite,), planted.replicas, [REFERENCE, FUSED])
              if case in comparison_cases(DEFAULT_PROFILE)]
     recorded = measure({"base": export(repo, base), "probe": export(repo, probe)}, cases, 1, blocks, steps,
-                       env={"KERAS_BACKEND": backend})
+                       env={"KERAS_BACKEND": backend}, refresh_every=REFRESH_EVERY.get(backend))
     return {row["replicas"]: row["ratio"] for row in judge_comparison(recorded, "base", "probe")
             if row["implementation"] == FUSED}

@@ -44,6 +44,7 @@ from validation.timing.method import (
     METHOD,
     METHODS,
     ONE_SHOT_EVERY,
+    REFRESH_EVERY,
     block_log_ratios,
     comparison_cases,
     control_of,
@@ -75,7 +76,8 @@ def record(repo, rounds, blocks, steps, backend, progress=print):
     cases = comparison_cases(DEFAULT_PROFILE) + comparison_cases(("train_step",), TWIN_REPLICAS, [TWIN])
     sources = {label: export(repo, commit) for label, commit in commits.items()}
     blocks_ = measure(sources, cases, rounds, blocks, steps, env={"KERAS_BACKEND": backend},
-                      progress=progress, one_shot_every=ONE_SHOT_EVERY)
+                      progress=progress, one_shot_every=ONE_SHOT_EVERY,
+                      refresh_every=REFRESH_EVERY.get(backend))
     return blocks_, commits, calibration
 
 
@@ -324,7 +326,8 @@ def study(args):
                 "device": device_description(args.backend), "backend": args.backend,
                 "seconds": time.perf_counter() - start, "commits": commits, "calibration": calibration,
                 "design_sizes": {"rounds": args.rounds, "blocks": args.blocks, "steps": args.steps,
-                                 "compare_rounds": DEFAULT_ROUNDS, "one_shot_every": ONE_SHOT_EVERY},
+                                 "compare_rounds": DEFAULT_ROUNDS, "one_shot_every": ONE_SHOT_EVERY,
+                                 "refresh_every": REFRESH_EVERY.get(args.backend)},
                 "blocks": blocks.as_json()}
     from validation.results import write_json
 
