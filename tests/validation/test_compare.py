@@ -15,8 +15,9 @@ from harness.device import device_description
 from multidense_impl import MultiDense
 from validation.timing import compare
 from validation.timing.commits import CommitError, export, plant, resolve, show
+from validation.timing.method import REFRESH_EVERY
 from validation.timing.planted import planted_files
-from validation.timing.rates import SCHEMA, PowerTableError, error_rates_lines, load_power
+from validation.timing.rates import SCHEMA, PowerTableError, design_mismatch, error_rates_lines, load_power
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,3 +170,13 @@ def test_error_rates_come_from_the_power_table_of_the_backend(tmp_path, monkeypa
     table.write_text("{not json")
     with pytest.raises(PowerTableError, match=str(table)):
         load_power(backend="tensorflow")
+
+
+def test_a_power_table_of_another_design_says_so():
+    """Rates of one model per round are not those of a comparison that rebuilds them (torch)."""
+    kept, rebuilt = {"design_sizes": {"refresh_every": None}}, {"design_sizes": {"refresh_every": 1}}
+    assert REFRESH_EVERY.get("torch") == 1 and REFRESH_EVERY.get("tensorflow") is None
+    assert "warm models kept for the round" in design_mismatch(kept, "torch")
+    assert "rebuilt every 1 pair(s)" in design_mismatch({}, "torch")  # a table from before the field
+    assert design_mismatch(rebuilt, "torch") is None and design_mismatch(kept, "tensorflow") is None
+    assert "NOT this comparison's design" in design_mismatch(rebuilt, "jax")

@@ -45,6 +45,13 @@ DETECTION_GOALS = {"train_step": 1.25, "forward": 1.25, "first_step": 1.5, "buil
 MOST_ROUNDS = 20
 
 
+def refresh_text(every):
+    """How often the design rebuilt its warm models (``REFRESH_EVERY``)."""
+    if every is None:
+        return "warm models kept for the round"
+    return f"warm models rebuilt every {every} pair(s) of blocks"
+
+
 def comparison_cases(suites=DEFAULT_PROFILE, replicas=None, implementations=None):
     """Every (suite, implementation, R) of the comparison, the reference first at each (suite, R).
 

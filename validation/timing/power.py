@@ -49,6 +49,7 @@ from validation.timing.method import (
     comparison_cases,
     control_of,
     judge_comparison,
+    refresh_text,
 )
 from validation.timing.planted import FUSED, SCENARIOS, Planted, calibrate, plant_slowdown
 from validation.timing.rates import DEFAULT_BACKEND, SCHEMA, local_table
@@ -345,8 +346,9 @@ def judged(recorded):
                                                      sizes["one_shot_every"])
     summary, check = summarise(rows, exit_zero, comparisons, speedups, METHOD)
     design = (f"{sizes['rounds']} recorded rounds x {sizes['blocks']} blocks x {sizes['steps']} steps "
-              f"(one-shot cells in 1 pair of blocks out of {sizes['one_shot_every']}), one "
-              f"worker per commit ({', '.join(blocks.labels)}) interleaved; {comparisons} independent "
+              f"(one-shot cells in 1 pair of blocks out of {sizes['one_shot_every']}; "
+              f"{refresh_text(sizes.get('refresh_every'))}), one worker per commit "
+              f"({', '.join(blocks.labels)}) interleaved; {comparisons} independent "
               f"comparisons = disjoint pairs of rounds (what `make compare` runs: {sizes['compare_rounds']} "
               f"rounds); the model: {sizes['rounds']} rounds ({sizes['rounds'] - 1} df between rounds) per "
               f"benchmark; speedup A/A: {len(speedups)} independent pairs (two rounds of one worker, R = "

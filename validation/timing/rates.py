@@ -88,10 +88,23 @@ def error_rates_lines(power=None, backend=DEFAULT_BACKEND):
     if measured_backend != backend:
         lines.append(f"  NOT measured on {backend}: these rates are {measured_backend}'s; "
                      f"`KERAS_BACKEND={backend} make timing-power` measures them")
-    mismatch = device_mismatch(power.get("device"), backend)
-    if mismatch:
-        lines.append(f"  {mismatch}: `make timing-power` measures them here")
+    for mismatch in (design_mismatch(power, backend), device_mismatch(power.get("device"), backend)):
+        if mismatch:
+            lines.append(f"  {mismatch}: `make timing-power` measures them here")
     return lines
+
+
+def design_mismatch(power, backend):
+    """A sentence when the table timed another design than this comparison's on ``backend`` (warm
+    models rebuilt every ``method.REFRESH_EVERY`` pairs of blocks, or kept); None when they agree."""
+    from validation.timing.method import REFRESH_EVERY, refresh_text
+
+    recorded = (power.get("design_sizes") or {}).get("refresh_every")
+    here = REFRESH_EVERY.get(backend)
+    if recorded == here:
+        return None
+    return (f"NOT this comparison's design: the table's {refresh_text(recorded)}, this comparison's "
+            f"{refresh_text(here)}")
 
 
 DEVICE_FIELDS = ("device", "onednn")  # what changes the kernels, hence the noise, between machines
