@@ -22,6 +22,7 @@ from validation.timing.method import (
     DEFAULT_BLOCKS,
     DEFAULT_ROUNDS,
     DEFAULT_STEPS,
+    REFRESH_EVERY,
     comparison_cases,
 )
 
@@ -78,19 +79,20 @@ def main(argv=None):
     except FileExistsError as error:
         p.error(f"--json: {error}")
     start, started = time.perf_counter(), now_iso()
+    backend = os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)  # the workers' backend
     cases = comparison_cases(("train_step",), args.replicas, implementation_names())
     try:
         blocks = measure({"tree": Path.cwd()}, cases, rounds=args.rounds, blocks=args.blocks,
-                         steps=args.steps)
+                         steps=args.steps, refresh_every=REFRESH_EVERY.get(backend))
     except WorkerError as error:
         print(f"FAILURE: {error}", file=sys.stderr)
         return 2
     rows = speedup_rows(blocks, "tree")
     for row in rows:
         interval = "-" if row["low"] is None else f"{row['low']:.2f}-{row['high']:.2f}"
+        speedup = "-" if row["speedup"] is None else f"{row['speedup']:.2f}"  # too few blocks to judge
         print(f"{row['suite']} R={row['replicas']:<4} reference / {row['candidate']}: "
-              f"{row['speedup']:.2f} (99% interval {interval}): {row['verdict']}")
-    backend = os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)  # the workers' backend
+              f"{speedup} (99% interval {interval}): {row['verdict']}")
     for line in error_rates_lines(backend=backend):
         print(line)
     write_json(args.json, {"schema": SCHEMA, "started": started, "backend": backend,
