@@ -1,5 +1,6 @@
 """The device the active Keras backend computes on: GPU detection, a description of the device that
-decides performance (for caches of measured choices), synchronisation and the synchronising timer."""
+decides performance (for caches of measured choices), the precision of its float32 contractions (for
+tolerances), synchronisation and the synchronising timer."""
 
 import functools
 import os
@@ -91,6 +92,45 @@ def device_description(backend=None):
         description["threads"] = str(torch.get_num_threads())
     description.setdefault("device", f"CPU {cpu_model()} x{cpu_threads()}")
     return description
+
+
+PRECISION_FACTOR = 10  # a float32 result may differ from float64 by 10x the device's own contraction error
+CONTRACTION_PROBE = (4, 64, 96, 48)  # a batch of 4 products (64 x 96) @ (96 x 48): big enough for a GEMM
+
+
+def measure_contraction_error(seed=0):
+    """Largest relative error (max|error| / max|exact|) of float32 contractions on the device (a
+    plain matmul, a batched matmul and an einsum, through ``keras.ops``) against float64: ~1e-7 where
+    float32 products are computed in float32, ~1e-3 where matmuls run in TF32 (GPUs by default)."""
+    import numpy as np
+
+    batch, rows, inner, columns = CONTRACTION_PROBE
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((batch, rows, inner)).astype("float32")
+    b = rng.standard_normal((batch, inner, columns)).astype("float32")
+    exact = a.astype("float64") @ b.astype("float64")
+    ops, tensor = keras.ops, keras.ops.convert_to_tensor
+    results = {"matmul": (ops.matmul(tensor(a[0]), tensor(b[0])), exact[0]),
+               "batched matmul": (ops.matmul(tensor(a), tensor(b)), exact),
+               "einsum": (ops.einsum("bnf,bfg->bng", tensor(a), tensor(b)), exact)}
+    return max(float(np.max(np.abs(ops.convert_to_numpy(value) - truth)) / np.max(np.abs(truth)))
+               for value, truth in results.values())
+
+
+@functools.cache
+def _contraction_error(backend):
+    return measure_contraction_error()
+
+
+def contraction_error():
+    """``measure_contraction_error()`` of the active backend, measured once per process."""
+    return _contraction_error(keras.backend.backend())
+
+
+def float32_tolerance(tolerance, error=None):
+    """``tolerance`` (a bound set for float32 arithmetic), or ``PRECISION_FACTOR`` times the device's
+    float32 contraction error (``error``, else ``contraction_error()``) where that is larger."""
+    return max(tolerance, PRECISION_FACTOR * (contraction_error() if error is None else error))
 
 
 def synchronize(result=None, backend=None):

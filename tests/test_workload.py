@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import multidense_impl
+from harness.device import float32_tolerance
 from harness.workload import FitWorkload, FKConvolution, chi2_loss, make_optimizer, x_grid
 from tests.conftest import spaced_seeds, to_numpy
 
@@ -24,7 +25,8 @@ def test_fk_convolution_matches_numpy():
     actual = to_numpy(FKConvolution(workload.fk_table)(pdf))
     blocks = pdf.reshape(1, 2, 3, 20, 8)
     expected = np.einsum("brkpf,kdpf->brkd", blocks, workload.fk_table).reshape(1, 2, 12)
-    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+    tolerance = float32_tolerance(1e-5)  # wider where the device's GEMMs run in TF32
+    np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance * np.max(np.abs(expected)))
 
 
 def test_pseudodata_differs_per_replica_and_shift_touches_one_replica():

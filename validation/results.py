@@ -92,7 +92,7 @@ def environment():
     import numpy
     import scipy
 
-    from harness.device import device_description
+    from harness.device import contraction_error, device_description
 
     return {
         "backend": keras.backend.backend(),
@@ -105,6 +105,8 @@ def environment():
         "hostname": socket.gethostname(),
         # what decides float32 rounding and speed here: CPU model or GPU, TensorFlow's oneDNN state
         "machine": device_description(),
+        # max relative error of its float32 matmuls against float64: ~1e-7, or ~1e-3 where GEMMs run in TF32
+        "float32_contraction_error": f"{contraction_error():.1e}",
     }
 
 

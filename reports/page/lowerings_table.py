@@ -1,11 +1,13 @@
 """The report's per-machine table of the fused layer's lowerings, read from the file written by
 ``python -m benchmarks.lowerings`` (reference / fused per lowering, auto against each pinned one, and
-what auto chose per layer)."""
+what auto chose per layer), and the tables of that layout measured on GPUs and committed in
+``docs/gpu-lowerings/``."""
 
 import json
 from pathlib import Path
 
 LOWERINGS_FILE = Path("results/perf/lowerings.json")
+GPU_LOWERINGS_FOLDER = Path("docs/gpu-lowerings")
 
 
 def lowerings_context(path):
@@ -29,3 +31,8 @@ def lowerings_context(path):
         raise ValueError(f"lowerings table {path}: not written by benchmarks.lowerings ({error})") from None
     return {"available": True, "path": str(path), "command": data.get("command", ""), "machine": machine,
             "rows": rows}
+
+
+def committed_lowerings(folder):
+    """``lowerings_context`` of every ``*.json`` in ``folder`` (the committed GPU measurements), by name."""
+    return [lowerings_context(path) for path in sorted(Path(folder).glob("*.json"))]

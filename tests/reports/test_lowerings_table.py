@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +10,14 @@ import pytest
 from benchmarks.grid import write_json
 from benchmarks.lowerings import PRODUCER, lowering_row
 from reports.page.build import build_report
-from reports.page.lowerings_table import LOWERINGS_FILE, lowerings_context
+from reports.page.lowerings_table import (
+    GPU_LOWERINGS_FOLDER,
+    LOWERINGS_FILE,
+    committed_lowerings,
+    lowerings_context,
+)
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def lowerings_file(path):
@@ -57,3 +65,26 @@ def test_the_page_shows_the_table(asv_project, tmp_path):
     assert table.count("<tr>") == 5 and "(fastest pinned)" in table
     assert "multi_dense_0: replica_leading" in table
     assert "faster" in table
+
+
+def test_the_committed_gpu_tables_are_lowering_tables_measured_on_a_gpu():
+    tables = committed_lowerings(REPOSITORY / GPU_LOWERINGS_FOLDER)
+    assert tables, "docs/gpu-lowerings/ holds no measured table"
+    for table in tables:
+        assert table["available"] and table["machine"]["device"].startswith("GPU"), table["path"]
+        assert table["machine"]["backend"] in table["path"]  # named after the backend it measured
+        assert {row["lowering"] for row in table["rows"]} >= {"auto", "replica_leading", "broadcast"}
+
+
+def test_the_page_shows_each_committed_gpu_table_and_names_a_corrupt_one(asv_project, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(asv_project, project, symlinks=True)
+    shutil.rmtree(project / GPU_LOWERINGS_FOLDER, ignore_errors=True)
+    lowerings_file(project / GPU_LOWERINGS_FOLDER / "jax-gpu.json")
+    page = build_report(project, tmp_path / "html", publish=False, progress=lambda message: None).read_text()
+    assert 'id="gpu-lowerings-table-1"' in page and 'id="gpu-lowerings-table-2"' not in page
+    table = page[page.index('id="gpu-lowerings-table-1"'):]
+    assert table[:table.index("</table>")].count("<tr>") == 5
+    (project / GPU_LOWERINGS_FOLDER / "torch-gpu.json").write_text("{not json")
+    with pytest.raises(ValueError, match="torch-gpu.json"):
+        committed_lowerings(project / GPU_LOWERINGS_FOLDER)

@@ -148,28 +148,31 @@ def test_refresh_replaces_the_warm_cases_and_keeps_the_one_shot_ones():
 def test_error_rates_come_from_the_power_table_of_the_backend(tmp_path, monkeypatch):
     monkeypatch.setattr("validation.timing.rates.LOCAL_FOLDER", tmp_path / "local")
     monkeypatch.setattr("validation.timing.rates.COMMITTED_FOLDER", tmp_path)
-    table = tmp_path / "tensorflow.json"
-    data = {"schema": SCHEMA, "machine": "m", "started": "t", "backend": "tensorflow", "comparisons": 20,
+    active = keras.backend.backend()  # the one this machine can describe (another may not be installed)
+    other, mislabelled = (name for name in ("tensorflow", "jax", "torch") if name != active)
+    table = tmp_path / f"{active}.json"
+    data = {"schema": SCHEMA, "machine": "m", "started": "t", "backend": active, "comparisons": 20,
+            "design_sizes": {"refresh_every": REFRESH_EVERY.get(active)},
             "summary": [{"label": "A/A whole comparison exits 0", "flags": 19, "comparisons": 20,
                          "rate": 0.95, "low95": 0.75, "high95": 0.999, "goal_text": ">= 95%", "met": True,
                          "bound_text": "model bound 0.001"}]}
     table.write_text(json.dumps(data))
-    lines = error_rates_lines(backend="tensorflow")
+    lines = error_rates_lines(backend=active)
     assert "19/20 = 95.0%, 95% interval 75.0%-99.9%" in lines[1] and "met" in lines[1]
-    assert "backend tensorflow" in lines[0] and "20 independent comparisons" in lines[0]
+    assert f"backend {active}" in lines[0] and "20 independent comparisons" in lines[0]
     assert "model bound 0.001" in lines[2] and "records no device" in lines[3]
-    assert "NOT measured on torch" in error_rates_lines(backend="torch")[0]  # no torch table: none quoted
-    (tmp_path / "jax.json").write_text(json.dumps(data))  # tensorflow's table filed as jax's
-    with pytest.raises(PowerTableError, match="measured on 'tensorflow', not 'jax'"):
-        load_power(backend="jax")
-    here = device_description("tensorflow")
+    assert f"NOT measured on {other}" in error_rates_lines(backend=other)[0]  # no table of its own
+    (tmp_path / f"{mislabelled}.json").write_text(json.dumps(data))  # the active one's table filed wrongly
+    with pytest.raises(PowerTableError, match=f"measured on '{active}', not '{mislabelled}'"):
+        load_power(backend=mislabelled)
+    here = device_description(active)
     table.write_text(json.dumps({**data, "device": here}))
-    assert len(error_rates_lines(backend="tensorflow")) == 3  # measured here: no warning
+    assert len(error_rates_lines(backend=active)) == 3  # measured here, in this design: no warning
     table.write_text(json.dumps({**data, "device": {**here, "device": "GPU H100"}}))
-    assert "NOT measured on this device" in error_rates_lines(backend="tensorflow")[-1]
+    assert "NOT measured on this device" in error_rates_lines(backend=active)[-1]
     table.write_text("{not json")
     with pytest.raises(PowerTableError, match=str(table)):
-        load_power(backend="tensorflow")
+        load_power(backend=active)
 
 
 def test_a_power_table_of_another_design_says_so():
