@@ -14,12 +14,7 @@ from reports.measurements.asv_config import read_asv_paths
 from reports.measurements.asv_results import load_results
 from reports.page import asv_site, page
 from reports.page.fit_section import default_paths, fit_context
-from reports.page.lowerings_table import (
-    GPU_LOWERINGS_FOLDER,
-    LOWERINGS_FILE,
-    committed_lowerings,
-    lowerings_context,
-)
+from reports.page.lowerings_table import LOWERINGS_FILE, committed_lowerings, lowerings_context
 from reports.page.perf_grid import PERF_GRID_FILE, perf_grid_context
 from reports.page.summary import summary_context
 from reports.page.validation_results import POWER_FILE, VALIDATION_FILE, load_power, load_validation
@@ -55,7 +50,7 @@ def build_report(root=".", output=None, validation_path=None, power_path=None, p
         "descriptions": page.descriptions(),
         "perf_grid": perf_grid_context(root / PERF_GRID_FILE),
         "lowerings": lowerings_context(root / LOWERINGS_FILE),
-        "gpu_lowerings": committed_lowerings(root / GPU_LOWERINGS_FOLDER),
+        "gpu_lowerings": committed_lowerings(root),
         **page.validation_context(validation, power, output),
     }
     context["fit"] = fit_context(*default_paths(root), output)

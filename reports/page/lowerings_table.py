@@ -33,6 +33,8 @@ def lowerings_context(path):
             "rows": rows}
 
 
-def committed_lowerings(folder):
-    """``lowerings_context`` of every ``*.json`` in ``folder`` (the committed GPU measurements), by name."""
-    return [lowerings_context(path) for path in sorted(Path(folder).glob("*.json"))]
+def committed_lowerings(root, folder=GPU_LOWERINGS_FOLDER):
+    """``lowerings_context`` of every ``*.json`` in ``root / folder`` (the committed GPU measurements), by
+    name, each ``path`` relative to ``root`` (the page is published: no path of the machine that built it)."""
+    return [{**lowerings_context(path), "path": str(path.relative_to(root))}
+            for path in sorted((Path(root) / folder).glob("*.json"))]

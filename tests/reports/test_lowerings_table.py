@@ -68,10 +68,11 @@ def test_the_page_shows_the_table(asv_project, tmp_path):
 
 
 def test_the_committed_gpu_tables_are_lowering_tables_measured_on_a_gpu():
-    tables = committed_lowerings(REPOSITORY / GPU_LOWERINGS_FOLDER)
+    tables = committed_lowerings(REPOSITORY)
     assert tables, "docs/gpu-lowerings/ holds no measured table"
     for table in tables:
         assert table["available"] and table["machine"]["device"].startswith("GPU"), table["path"]
+        assert table["path"].startswith("docs/gpu-lowerings/")  # relative: the page is published
         assert table["machine"]["backend"] in table["path"]  # named after the backend it measured
         assert {row["lowering"] for row in table["rows"]} >= {"auto", "replica_leading", "broadcast"}
 
@@ -85,6 +86,9 @@ def test_the_page_shows_each_committed_gpu_table_and_names_a_corrupt_one(asv_pro
     assert 'id="gpu-lowerings-table-1"' in page and 'id="gpu-lowerings-table-2"' not in page
     table = page[page.index('id="gpu-lowerings-table-1"'):]
     assert table[:table.index("</table>")].count("<tr>") == 5
+    section = page[page.index('id="gpu-lowerings"'):]
+    section = section[:section.index("</section>")]
+    assert "<code>docs/gpu-lowerings/jax-gpu.json</code>" in section and str(project) not in section
     (project / GPU_LOWERINGS_FOLDER / "torch-gpu.json").write_text("{not json")
     with pytest.raises(ValueError, match="torch-gpu.json"):
-        committed_lowerings(project / GPU_LOWERINGS_FOLDER)
+        committed_lowerings(project)
