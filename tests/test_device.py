@@ -27,4 +27,5 @@ def test_a_device_that_multiplies_in_lower_precision_is_measured_so(monkeypatch)
 def test_tolerances_widen_only_where_the_device_is_coarser():
     assert device.float32_tolerance(1e-5, error=1e-7) == 1e-5
     assert device.float32_tolerance(1e-5, error=1e-3) == pytest.approx(1e-2)
-    assert device.float32_tolerance(1e-5) >= 1e-5
+    if not device.gpu_available():  # float32 computed as float32 here: the bound stands as set
+        assert device.float32_tolerance(1e-5) == 1e-5
