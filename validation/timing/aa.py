@@ -1,0 +1,262 @@
+"""The A/A ledger: the default comparison of identical code, repeated, one independent unit a run.
+
+    python -m validation.timing.aa run [--backend B] [--runs N] [--minutes M]   # append runs
+    python -m validation.timing.aa summary [--backend B]                        # the rates so far
+
+Each run is a whole ``python -m validation.timing.compare --base HEAD --head HEAD`` (its own process,
+fresh workers, the default suites and rounds): the comparison a user makes, on code that cannot
+have changed. Any "slower" or "faster" is a false alarm. Runs share nothing, so each is an
+independent unit and a benchmark's false-alarm rate gets an exact (Clopper-Pearson) 95 % interval
+over them. The ledger (``docs/timing-aa/<backend>.jsonl``, one JSON line a run) only grows, so the
+rates can be accumulated over several sittings; a run counts only for the method that judged it
+(``method_fingerprint``: the timing rule, the comparison's design and the power table it read).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from validation.timing.power import BOUND_GOAL, FALSE_ALARM_GOAL, exact_interval
+from validation.timing.rates import load_power
+
+SCHEMA = "multireplica-harness/timing-aa/1"
+ROOT = Path(__file__).resolve().parents[2]
+LEDGER_FOLDER = ROOT / "docs" / "timing-aa"
+# what decides a verdict: the rule, the comparison's design, and the worker that times the blocks
+METHOD_FILES = ("harness/timing_rule.py", "validation/timing/method.py", "benchmarks/interleaved.py")
+BACKENDS = ("tensorflow", "jax", "torch")
+NO_CHANGE, NOT_COMPARABLE = "no detectable change", "not comparable"
+MOST_RUNS = 10_000  # the search for the runs a bound needs stops here
+
+
+class LedgerError(ValueError):
+    """An A/A ledger that cannot be read: names the file and the line."""
+
+
+def is_flag(verdict):
+    """A verdict that, on identical code, is a false alarm: "slower" or "faster"."""
+    return verdict not in (NO_CHANGE, NOT_COMPARABLE)
+
+
+def ledger_path(backend):
+    return LEDGER_FOLDER / f"{backend}.jsonl"
+
+
+def method_fingerprint(backend, root=ROOT):
+    """A short hash of what judges a comparison on ``backend``: ``METHOD_FILES`` and the power table
+    the comparison reads (its round variance widens every interval)."""
+    digest = hashlib.sha256()
+    for name in METHOD_FILES:
+        digest.update(name.encode() + b"\0" + (Path(root) / name).read_bytes())
+    table = load_power(backend=backend)
+    digest.update(Path(table["path"]).read_bytes() if table else b"no power table")
+    return digest.hexdigest()[:12]
+
+
+def load_ledger(path):
+    """The records of a ledger, oldest first; [] if there is none. A line that is not a record of
+    this schema is an error naming the file and the line (nothing is skipped silently)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise LedgerError(f"{path}:{number}: not JSON ({error.msg})") from None
+        if not isinstance(record, dict) or record.get("schema") != SCHEMA:
+            raise LedgerError(f"{path}:{number}: not an A/A record of schema {SCHEMA}")
+        if not isinstance(record.get("rows"), list) or not all(
+                isinstance(row, dict) and {"benchmark", "verdict"} <= row.keys() for row in record["rows"]):
+            raise LedgerError(f"{path}:{number}: its 'rows' lack a benchmark or a verdict")
+        records.append(record)
+    return records
+
+
+def append_record(path, record):
+    """Append one run's record: the ledger is only ever appended to, one line a run."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        handle.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def record_of(result, backend, fingerprint, machine, started, seconds):
+    """The ledger line of one comparison's result (``compare.json``)."""
+    rows = [{key: row.get(key) for key in ("benchmark", "verdict", "ratio", "low", "high", "mde")}
+            for row in result["rows"]]
+    return {"schema": SCHEMA, "backend": backend, "method": fingerprint, "commit": result["head"],
+            "machine": machine, "started": started, "seconds": round(seconds, 1), "rows": rows}
+
+
+def runs_for_bound(flags, runs, goal=BOUND_GOAL):
+    """The fewest runs (at least ``runs``) whose exact interval's upper end is <= ``goal`` if no
+    further flag comes; None past ``MOST_RUNS``."""
+    needed = max(runs, 1)
+    while exact_interval(flags, needed)[1] > goal:
+        needed = max(needed + 1, int(needed * 1.05))
+        if needed > MOST_RUNS:
+            return None
+    while needed > max(runs, 1) and exact_interval(flags, needed - 1)[1] <= goal:
+        needed -= 1
+    return needed
+
+
+def summarise(records, backend, fingerprint):
+    """Per benchmark, the false alarms over the runs of ``fingerprint`` on ``backend``: flags, runs,
+    rate and exact 95 % interval; with the runs any benchmark flagged, and the runs the bound needs."""
+    ours = [r for r in records if r["backend"] == backend and r["method"] == fingerprint]
+    names = sorted({row["benchmark"] for r in ours for row in r["rows"]})
+    rows = []
+    for name in names:
+        verdicts = [row["verdict"] for r in ours for row in r["rows"] if row["benchmark"] == name]
+        judged = [v for v in verdicts if v != NOT_COMPARABLE]
+        flags = sum(map(is_flag, judged))
+        low, high = exact_interval(flags, len(judged)) if judged else (0.0, 1.0)
+        rows.append({"benchmark": name, "flags": flags, "runs": len(judged),
+                     "rate": flags / max(len(judged), 1), "low95": low, "high95": high,
+                     "runs_for_bound": runs_for_bound(flags, len(judged))})
+    seconds = [r["seconds"] for r in ours]
+    others = [r for r in records if r["backend"] == backend and r["method"] != fingerprint]
+    return {"backend": backend, "method": fingerprint, "runs": len(ours), "rows": rows,
+            "runs_any_flag": sum(any(is_flag(row["verdict"]) for row in r["rows"]) for r in ours),
+            "seconds": sum(seconds), "seconds_per_run": sum(seconds) / len(seconds) if seconds else None,
+            "other_methods": len(others),
+            "machines": sorted({json.dumps(r.get("machine"), sort_keys=True) for r in ours})}
+
+
+def summary_lines(summary, path):
+    """The ledger's rates as text: per benchmark, and what the <= 5 % bound still needs."""
+    if not summary["runs"]:
+        others = summary["other_methods"]
+        tail = f" ({others} of another method version, not counted)" if others else ""
+        return [f"A/A ledger ({path}): no run of this method on {summary['backend']}{tail}: "
+                f"`python -m validation.timing.aa run --backend {summary['backend']}` records them"]
+    worst = max(summary["rows"], key=lambda row: (row["high95"], row["flags"]))
+    needed = max((row["runs_for_bound"] or MOST_RUNS) for row in summary["rows"])
+    lines = [f"A/A ledger ({path}): {summary['runs']} runs of this whole comparison on identical code "
+             f"(method {summary['method']}), each an independent unit; "
+             f"{summary['runs_any_flag']} with any flag",
+             f"  {'benchmark':<34} {'false alarms':>12} {'rate':>6}  exact 95% interval"]
+    for row in summary["rows"]:
+        lines.append(f"  {row['benchmark']:<34} {row['flags']:>5}/{row['runs']:<6} {row['rate']:>6.1%}  "
+                     f"{row['low95']:.1%}-{row['high95']:.1%}")
+    met_rate = all(row["rate"] <= FALSE_ALARM_GOAL for row in summary["rows"])
+    met_bound = worst["high95"] <= BOUND_GOAL
+    lines.append(f"  goals: observed <= {FALSE_ALARM_GOAL:.0%} per benchmark "
+                 f"{'met' if met_rate else 'MISSED'}; "
+                 f"upper end <= {BOUND_GOAL:.0%} {'met' if met_bound else 'not yet'} "
+                 f"(worst {worst['benchmark']}: {worst['high95']:.1%})")
+    if not met_bound:
+        more = needed - summary["runs"]
+        cost = f", about {more * summary['seconds_per_run'] / 3600:.1f} h alone"
+        lines.append(f"  the bound needs {needed} runs if no further flag comes: {more} more{cost}")
+    if summary["other_methods"]:
+        lines.append(f"  ({summary['other_methods']} runs of another method version are in the ledger, "
+                     "not counted)")
+    return lines
+
+
+def ledger_lines(backend, root=ROOT):
+    """What ``make compare`` prints of the ledger: its rates for this method on ``backend``, or why none."""
+    path = ledger_path(backend)
+    try:
+        records = load_ledger(path)
+        fingerprint = method_fingerprint(backend, root)
+    except (LedgerError, OSError) as error:
+        return [f"A/A ledger: {error}"]
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    return summary_lines(summarise(records, backend, fingerprint), shown)
+
+
+def run_once(repo, backend, log):
+    """One default comparison of HEAD against HEAD, in its own process; its ``compare.json``."""
+    with tempfile.TemporaryDirectory(prefix="aa-") as folder:
+        result_path = Path(folder) / "compare.json"
+        command = [sys.executable, "-m", "validation.timing.compare", "--base", "HEAD", "--head", "HEAD",
+                   "--repo", str(repo), "--backend", backend, "--json", str(result_path)]
+        status = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                env={**os.environ, "KERAS_BACKEND": backend}).returncode
+        if status not in (0, 1):
+            raise RuntimeError(f"the comparison failed (exit {status}); see {log.name}")
+        return json.loads(result_path.read_text())
+
+
+def campaign(repo, backend, runs, minutes, ledger, log_path, progress=print):
+    """Append up to ``runs`` A/A runs to ``ledger``, stopping before a run would pass ``minutes``."""
+    from harness.device import device_description
+    from validation.results import now_iso
+
+    fingerprint = method_fingerprint(backend)
+    machine = device_description(backend)
+    load_ledger(ledger)  # a corrupt ledger stops the campaign before it spends any time
+    start, done = time.perf_counter(), []
+    with open(log_path, "a") as log:
+        for index in range(runs):
+            elapsed = time.perf_counter() - start
+            if done and minutes and elapsed + sum(done) / len(done) > minutes * 60:
+                progress(f"stopping: another run would pass --minutes {minutes}")
+                break
+            started, tick = now_iso(), time.perf_counter()
+            result = run_once(repo, backend, log)
+            seconds = time.perf_counter() - tick
+            done.append(seconds)
+            record = record_of(result, backend, fingerprint, machine, started, seconds)
+            append_record(ledger, record)
+            flags = [row["benchmark"] for row in record["rows"] if is_flag(row["verdict"])]
+            progress(f"run {index + 1}/{runs}: {seconds:.0f} s, {len(flags)} flag(s) "
+                     f"{' '.join(flags)}".rstrip())
+    return len(done)
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m validation.timing.aa", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    for name in ("run", "summary"):
+        q = sub.add_parser(name)
+        q.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                       help="tensorflow, jax or torch (default $KERAS_BACKEND, else tensorflow)")
+        q.add_argument("--ledger", type=Path, default=None, help="default docs/timing-aa/<backend>.jsonl")
+        if name == "run":
+            q.add_argument("--runs", type=int, default=10, help="most runs to append (default %(default)s)")
+            q.add_argument("--minutes", type=float, default=None, help="stop before passing this wall time")
+            q.add_argument("--repo", default=str(ROOT), help="the git repository (default this one)")
+            q.add_argument("--log", type=Path, default=Path("results/timing/aa.log"),
+                           help="the comparisons' output (default %(default)s)")
+    return p
+
+
+def main(argv=None):
+    p = parser()
+    args = p.parse_args(argv)
+    if args.backend not in BACKENDS:
+        p.exit(2, f"error: --backend must be one of {', '.join(BACKENDS)}, got {args.backend!r}\n")
+    ledger = args.ledger or ledger_path(args.backend)
+    try:
+        if args.command == "run":
+            if args.runs < 1:
+                p.exit(2, f"error: --runs must be >= 1, got {args.runs}\n")
+            if args.minutes is not None and args.minutes <= 0:
+                p.exit(2, f"error: --minutes must be > 0, got {args.minutes}\n")
+            args.log.parent.mkdir(parents=True, exist_ok=True)
+            campaign(args.repo, args.backend, args.runs, args.minutes, ledger, args.log)
+        records = load_ledger(ledger)
+        summary = summarise(records, args.backend, method_fingerprint(args.backend))
+    except (LedgerError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(summary_lines(summary, ledger)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
