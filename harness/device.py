@@ -29,16 +29,38 @@ def gpu_available(backend=None):
     return False
 
 
-def cpu_model():
-    """The CPU's model name (``/proc/cpuinfo``, else ``platform.processor()``)."""
+def _cpuinfo_field(*names):
+    """The first ``/proc/cpuinfo`` value of a field among ``names`` (lower case); None without one."""
     try:
         with open("/proc/cpuinfo") as handle:
             for line in handle:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                name, _, value = line.partition(":")
+                if name.strip().lower() in names:
+                    return value.strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return None
+
+
+def cpu_model():
+    """The CPU's model name (``/proc/cpuinfo``, else ``platform.processor()``)."""
+    return _cpuinfo_field("model name") or platform.processor() or platform.machine()
+
+
+# widest first: (cpuinfo flag, name). A virtual machine may show one model name ("AMD EPYC") for CPUs
+# with and without AVX-512, whose kernels (Eigen, oneDNN, XLA's code) differ: the set tells them apart.
+VECTOR_SETS = (("amx_tile", "amx"), ("avx512f", "avx512"), ("avx2", "avx2"), ("avx", "avx"),
+               ("sve", "sve"), ("asimd", "neon"))
+
+
+def cpu_vector_set(flags=None):
+    """The widest vector instruction set the CPU offers (x86 ``flags`` or Arm ``Features`` of
+    ``/proc/cpuinfo``, or the given ``flags``): ``amx``, ``avx512``, ``avx2``, ``avx``, ``sve``,
+    ``neon``, or ``unknown``."""
+    if flags is None:
+        flags = (_cpuinfo_field("flags", "features") or "").split()
+    flags = set(flags)
+    return next((name for flag, name in VECTOR_SETS if flag in flags), "unknown")
 
 
 def cpu_threads():
@@ -63,8 +85,8 @@ def onednn_enabled():
 @functools.cache
 def device_description(backend=None):
     """What decides how fast the backend's kernels run here, as a dict of strings: backend and its
-    version, Keras's version, the device (GPU name, or CPU model and threads) and, on TensorFlow,
-    whether oneDNN is on."""
+    version, Keras's version, the device (GPU name, or CPU model and threads, with the CPU's widest
+    vector instruction set) and, on TensorFlow, whether oneDNN is on."""
     backend = backend or keras.backend.backend()
     description = {"backend": backend, "keras": keras.__version__}
     if backend == "tensorflow":
@@ -90,7 +112,9 @@ def device_description(backend=None):
         if torch.cuda.is_available():
             description["device"] = f"GPU {torch.cuda.get_device_name(0)}"
         description["threads"] = str(torch.get_num_threads())
-    description.setdefault("device", f"CPU {cpu_model()} x{cpu_threads()}")
+    if "device" not in description:
+        description["device"] = f"CPU {cpu_model()} x{cpu_threads()}"
+        description["vector_set"] = cpu_vector_set()
     return description
 
 

@@ -7,7 +7,7 @@ R MatMuls with oneDNN off and faster with it on). So the default, ``auto``, meas
 built, each lowering of that layer's shapes trains a one-layer model on the device at hand
 (``harness.autotune``: interleaved blocks, the project's timing rule), the prior is kept unless a
 lowering beats it by the rule's margin, and the answer is cached per machine (backend and versions,
-device, oneDNN state, shapes).
+device and the CPU's vector set, oneDNN state, shapes).
 
 A lowering is pinned by the layer's ``lowering`` argument, by ``pinned(name)`` around the build, or by
 ``MRH_LOWERING`` (in that order); ``MRH_LOWERING=prior`` takes the prior without measuring.
@@ -121,7 +121,8 @@ def _tuning_points(input_shape):
 
 def tuning_key(layer, points, batch):
     """Everything that decides the fastest lowering of ``layer``: the device description (backend,
-    versions, device, oneDNN state), the lowering code's version and the shapes (R and N bucketed)."""
+    versions, device and the CPU's vector set, oneDNN state), the lowering code's version and the
+    shapes (R and N bucketed)."""
     return {**device_description(), "lowering_version": LOWERING_VERSION,
             "layer": "first" if layer.is_first_layer else "hidden",
             "replicas": _bucket(layer.replicas), "features": layer.input_features, "units": layer.units,

@@ -39,3 +39,19 @@ def relative_difference(candidate, reference):
 def xgrid():
     """N = 1500 points of (x, log x) with x log-spaced in [1e-6, 1]."""
     return x_grid(1500)
+
+
+@pytest.fixture
+def vector_set(monkeypatch):
+    """Set the CPU vector set the device description reports: ``vector_set("avx2")``; the cached
+    description is dropped before, at each setting and after."""
+    from harness import device
+
+    def set_to(name):
+        monkeypatch.setattr(device, "cpu_vector_set", lambda flags=None: name)
+        device.device_description.cache_clear()
+
+    device.device_description.cache_clear()
+    yield set_to
+    monkeypatch.undo()
+    device.device_description.cache_clear()

@@ -29,3 +29,23 @@ def test_tolerances_widen_only_where_the_device_is_coarser():
     assert device.float32_tolerance(1e-5, error=1e-3) == pytest.approx(1e-2)
     if not device.gpu_available():  # float32 computed as float32 here: the bound stands as set
         assert device.float32_tolerance(1e-5) == 1e-5
+
+
+@pytest.mark.parametrize("flags, widest", [
+    ("fpu sse4_2 avx avx2 fma avx512f avx512_vnni", "avx512"), ("fpu sse4_2 avx avx2 fma", "avx2"),
+    ("fp asimd evtstrm sve", "sve"), ("fp asimd", "neon"), ("amx_tile avx512f avx2", "amx"), ("", "unknown")])
+def test_the_vector_set_is_the_widest_the_cpu_offers(flags, widest):
+    assert device.cpu_vector_set(flags.split()) == widest
+
+
+def test_a_cpu_is_described_with_its_vector_set(vector_set):
+    """A virtual machine may name CPUs with and without AVX-512 alike ("AMD EPYC"): the set tells them
+    apart, so a choice measured on one is not taken for the other's."""
+    if device.gpu_available():
+        pytest.skip("the device is a GPU")
+    assert device.device_description()["vector_set"] == device.cpu_vector_set()
+    vector_set("avx512")
+    wide = device.device_description()
+    vector_set("avx2")
+    narrow = device.device_description()
+    assert wide["device"] == narrow["device"] and wide != narrow

@@ -99,6 +99,21 @@ def test_auto_measures_once_per_machine_and_shape_and_records_it(cache, capsys):
     assert "[autotune] tuned" not in capsys.readouterr().err
 
 
+def test_a_choice_is_keyed_by_the_cpus_vector_set(vector_set):
+    """One model name, two vector sets (a VM's "AMD EPYC" with and without AVX-512): two cache keys."""
+    from types import SimpleNamespace
+
+    layer = SimpleNamespace(is_first_layer=True, replicas=10, input_features=2, units=25, use_bias=True)
+    keys = {}
+    for name in ("avx512", "avx2"):
+        vector_set(name)
+        keys[name] = lowerings.tuning_key(layer, 1024, 1)
+    if gpu_available():
+        assert keys["avx512"] == keys["avx2"]  # a GPU's kernels do not follow the host's vector set
+    else:
+        assert keys["avx512"]["vector_set"] == "avx512" and keys["avx512"] != keys["avx2"]
+
+
 def fake_samples(ratios, blocks=12, noise=0.0, seed=0):
     """Block medians for a prior ``p`` and candidates ``ratios[name]`` times faster than it."""
     rng = np.random.default_rng(seed)

@@ -107,12 +107,12 @@ def design_mismatch(power, backend):
             f"{refresh_text(here)}")
 
 
-DEVICE_FIELDS = ("device", "onednn")  # what changes the kernels, hence the noise, between machines
+DEVICE_FIELDS = ("device", "vector_set", "onednn")  # what changes the kernels, hence the noise
 
 
 def device_mismatch(recorded, backend):
     """A sentence when the table's device (``device_description`` fields) is not this machine's, or
-    was not recorded; None when they agree or this machine's cannot be described."""
+    was not recorded (in whole or in part); None when they agree or this machine's cannot be described."""
     from harness.device import device_description
 
     try:
@@ -123,8 +123,12 @@ def device_mismatch(recorded, backend):
     if not recorded:
         return f"the table records no device: these rates may not hold on this one ({_describe(here)})"
     there = {field: recorded[field] for field in DEVICE_FIELDS if field in recorded}
-    if there != here:
+    if any(here.get(field) != value for field, value in there.items()):
         return f"NOT measured on this device ({_describe(here)}) but on {_describe(there)}"
+    unrecorded = {field: value for field, value in here.items() if field not in there}
+    if unrecorded:
+        return (f"the table records no {', '.join(unrecorded)} (this device: {_describe(unrecorded)}): "
+                f"these rates may not hold on it")
     return None
 
 
