@@ -2,7 +2,7 @@
 
 Speedup at each R (``results/timing/speedup.json``), regressions (the asv gate on each machine and the
 last ``make compare``), validation passed or failed; each with the error rate measured for it (the
-timing power table, the validation power table).
+timing power table, the A/A ledger of whole comparisons, the validation power table).
 """
 
 import os
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from reports.errors import ReportInputError
 from reports.measurements.asv_results import read_json
-from validation.timing import compare, speedup
+from validation.timing import aa, compare, speedup
 from validation.timing.rates import DEFAULT_BACKEND, PowerTableError, load_power, summary
 
 SPEEDUP_FILE = Path("results/timing/speedup.json")
@@ -63,6 +63,19 @@ def timing_rates(power_path=None, backend=None):
             "backend": power.get("backend")}
 
 
+def aa_ledger(backend=None):
+    """The A/A ledger of ``backend`` (default the page's): runs of the whole ``make compare`` on
+    identical code and its worst benchmark's false alarms; None without a run of this method."""
+    backend = backend or os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)
+    try:
+        ledger = aa.current_summary(backend)
+    except aa.LedgerError as error:
+        raise ReportInputError(str(error)) from None
+    if not ledger["runs"]:
+        return None
+    return {**ledger, **aa.headline(ledger), "source": f"docs/timing-aa/{backend}.jsonl"}
+
+
 def validation_rates(power):
     """Worst false-alarm and detection rates of the validation power table (None without one)."""
     if not power:
@@ -88,6 +101,7 @@ def summary_context(root, asv, validation, power, speedup_path=None, compare_pat
             **compared, "slower": [row for row in compared["rows"] if row["verdict"] == "slower"]},
         "gate": gate,
         "timing_rates": timing_rates(timing_power),
+        "aa_ledger": aa_ledger(),
         "validation_passed": validation["passed"],
         "validation_counts": (sum(c["verdict"] == "pass" for c in validation["checks"]),
                               len(validation["checks"])),

@@ -87,3 +87,24 @@ def test_a_corrupt_timing_file_is_an_error_naming_it(tmp_path, timing_files, nam
 def test_the_page_opens_with_the_summary(built_report):
     html = (built_report / "index.html").read_text()
     assert html.index('id="summary"') < html.index('id="performance"') < html.index('id="validation"')
+
+
+def test_the_box_quotes_the_a_a_ledger_of_whole_comparisons(tmp_path, timing_files, monkeypatch):
+    from validation.timing import aa
+
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path / "timing-aa")
+    method = aa.method_fingerprint("tensorflow")
+    names = ("a(R=1)", "b(R=1)")
+    for verdicts in (["no detectable change"] * 2, ["no detectable change", "slower"], ["faster", "slower"]):
+        rows = [{"benchmark": n, "verdict": v} for n, v in zip(names, verdicts, strict=True)]
+        record = aa.record_of({"head": "c" * 40, "rows": rows}, "tensorflow", method, {}, "now", 99.0)
+        aa.append_record(aa.ledger_path("tensorflow"), record)
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    html = render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
+    assert "A/A ledger: 3 whole <code>make compare</code> runs on identical code (tensorflow), 2 with" in html
+    assert "worst benchmark b(R=1): 2/3, exact 95% interval 9.43 – 99.2 %" in html
+    aa.ledger_path("tensorflow").write_text("{torn\n")
+    with pytest.raises(ReportInputError, match="tensorflow.jsonl:1"):
+        context(tmp_path, timing_files)
+    aa.ledger_path("tensorflow").unlink()
+    assert 'id="aa-ledger"' not in render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from validation.timing.power import BOUND_GOAL, FALSE_ALARM_GOAL, exact_interval
-from validation.timing.rates import load_power
+from validation.timing.rates import DEVICE_FIELDS, load_power
 
 SCHEMA = "multireplica-harness/timing-aa/1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,27 @@ def summarise(records, backend, fingerprint):
             "runs_any_flag": sum(any(is_flag(row["verdict"]) for row in r["rows"]) for r in ours),
             "seconds": sum(seconds), "seconds_per_run": sum(seconds) / len(seconds) if seconds else None,
             "other_methods": len(others),
-            "machines": sorted({json.dumps(r.get("machine"), sort_keys=True) for r in ours})}
+            "devices": device_counts(ours)}
+
+
+def device_counts(records):
+    """{device text: runs}: the devices the runs were made on (``rates.DEVICE_FIELDS``)."""
+    counts = {}
+    for r in records:
+        machine = r.get("machine") or {}
+        text = ", ".join(f"{field} {machine[field]}" for field in DEVICE_FIELDS if field in machine)
+        counts[text or "unknown"] = counts.get(text or "unknown", 0) + 1
+    return counts
+
+
+def headline(summary):
+    """The verdict on the goals: the worst benchmark (highest upper end), whether the observed rates
+    (<= 1 % each) and the bound (upper end <= 5 %) are met, and the runs the bound needs."""
+    worst = max(summary["rows"], key=lambda row: (row["high95"], row["flags"]))
+    needed = max((row["runs_for_bound"] or MOST_RUNS) for row in summary["rows"])
+    return {"worst": worst, "met_rate": all(row["rate"] <= FALSE_ALARM_GOAL for row in summary["rows"]),
+            "met_bound": worst["high95"] <= BOUND_GOAL, "runs_needed": needed,
+            "hours_needed": (needed - summary["runs"]) * summary["seconds_per_run"] / 3600}
 
 
 def summary_lines(summary, path):
@@ -141,41 +161,41 @@ def summary_lines(summary, path):
         tail = f" ({others} of another method version, not counted)" if others else ""
         return [f"A/A ledger ({path}): no run of this method on {summary['backend']}{tail}: "
                 f"`python -m validation.timing.aa run --backend {summary['backend']}` records them"]
-    worst = max(summary["rows"], key=lambda row: (row["high95"], row["flags"]))
-    needed = max((row["runs_for_bound"] or MOST_RUNS) for row in summary["rows"])
+    top = headline(summary)
     lines = [f"A/A ledger ({path}): {summary['runs']} runs of this whole comparison on identical code "
              f"(method {summary['method']}), each an independent unit; "
-             f"{summary['runs_any_flag']} with any flag",
+             f"{summary['runs_any_flag']} with any flag; on "
+             + "; ".join(f"{text} ({runs} runs)" for text, runs in summary["devices"].items()),
              f"  {'benchmark':<34} {'false alarms':>12} {'rate':>6}  exact 95% interval"]
     for row in summary["rows"]:
         lines.append(f"  {row['benchmark']:<34} {row['flags']:>5}/{row['runs']:<6} {row['rate']:>6.1%}  "
                      f"{row['low95']:.1%}-{row['high95']:.1%}")
-    met_rate = all(row["rate"] <= FALSE_ALARM_GOAL for row in summary["rows"])
-    met_bound = worst["high95"] <= BOUND_GOAL
     lines.append(f"  goals: observed <= {FALSE_ALARM_GOAL:.0%} per benchmark "
-                 f"{'met' if met_rate else 'MISSED'}; "
-                 f"upper end <= {BOUND_GOAL:.0%} {'met' if met_bound else 'not yet'} "
-                 f"(worst {worst['benchmark']}: {worst['high95']:.1%})")
-    if not met_bound:
-        more = needed - summary["runs"]
-        cost = f", about {more * summary['seconds_per_run'] / 3600:.1f} h alone"
-        lines.append(f"  the bound needs {needed} runs if no further flag comes: {more} more{cost}")
+                 f"{'met' if top['met_rate'] else 'MISSED'}; upper end <= {BOUND_GOAL:.0%} "
+                 f"{'met' if top['met_bound'] else 'not yet'} "
+                 f"(worst {top['worst']['benchmark']}: {top['worst']['high95']:.1%})")
+    if not top["met_bound"]:
+        lines.append(f"  the bound needs {top['runs_needed']} runs if no further flag comes: "
+                     f"{top['runs_needed'] - summary['runs']} more, about {top['hours_needed']:.1f} h alone")
     if summary["other_methods"]:
         lines.append(f"  ({summary['other_methods']} runs of another method version are in the ledger, "
                      "not counted)")
     return lines
 
 
+def current_summary(backend, root=ROOT):
+    """The committed ledger of ``backend`` summarised for the method in ``root`` now."""
+    return summarise(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root))
+
+
 def ledger_lines(backend, root=ROOT):
     """What ``make compare`` prints of the ledger: its rates for this method on ``backend``, or why none."""
     path = ledger_path(backend)
     try:
-        records = load_ledger(path)
-        fingerprint = method_fingerprint(backend, root)
+        summary = current_summary(backend, root)
     except (LedgerError, OSError) as error:
         return [f"A/A ledger: {error}"]
-    shown = path.relative_to(root) if path.is_relative_to(root) else path
-    return summary_lines(summarise(records, backend, fingerprint), shown)
+    return summary_lines(summary, path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
 def run_once(repo, backend, log):

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from validation.timing.aa import ledger_lines
 from validation.timing.commits import CommitError, export, resolve
 from validation.timing.method import (
     DEFAULT_BLOCKS,
@@ -119,7 +120,7 @@ def main(argv=None):
     if skipped:
         print(f"not timed by this profile ({len(skipped)}; `--suites all` times them): "
               f"{', '.join(case.name for case in skipped)}")
-    for line in error_rates_lines(table, backend=args.backend):
+    for line in [*error_rates_lines(table, backend=args.backend), *ledger_lines(args.backend)]:
         print(line)
     regressions = [row for row in rows if row["verdict"] == "slower"]
     write_json(args.json, {"schema": SCHEMA, "base": base, "head": head, "base_name": args.base,

@@ -1,0 +1,125 @@
+"""The A/A ledger: records read back or refused by line, false alarms counted per benchmark over
+independent runs of one method, exact intervals, and the runs the <= 5 % bound needs."""
+
+import json
+
+import pytest
+from scipy import stats
+
+import harness.device
+from validation.timing import aa
+
+pytestmark = pytest.mark.tensorflow_kernel_free  # ledger arithmetic: no backend runs
+
+BENCHMARKS = ("train_step(multidense, R=100)", "first_step(reference, R=1)")
+
+
+def result(verdicts, head="c0ffee"):
+    """A ``compare.json`` with one row per benchmark."""
+    rows = [{"benchmark": name, "verdict": verdict, "ratio": 1.0, "low": 0.9, "high": 1.1, "mde": 1.2}
+            for name, verdict in zip(BENCHMARKS, verdicts, strict=True)]
+    return {"head": head, "rows": rows}
+
+
+def record(verdicts, method="m1", backend="tensorflow", seconds=100.0):
+    machine, started = {"device": "test"}, "2026-11-29T00:00:00Z"
+    return aa.record_of(result(verdicts), backend, method, machine, started, seconds)
+
+
+def test_a_ledger_is_read_back_in_order_and_only_appended_to(tmp_path):
+    ledger = tmp_path / "tensorflow.jsonl"
+    assert aa.load_ledger(ledger) == []
+    first, second = record(["no detectable change"] * 2), record(["slower", "no detectable change"])
+    aa.append_record(ledger, first)
+    aa.append_record(ledger, second)
+    assert [r["rows"][0]["verdict"] for r in aa.load_ledger(ledger)] == ["no detectable change", "slower"]
+    assert len(ledger.read_text().splitlines()) == 2
+
+
+@pytest.mark.parametrize("line, says", [
+    ("{not json", "not JSON"),
+    (json.dumps({"schema": "other/1", "rows": []}), "schema"),
+    (json.dumps({"schema": aa.SCHEMA, "rows": [{"benchmark": "x"}]}), "verdict"),
+])
+def test_a_corrupt_line_is_refused_with_its_file_and_line(tmp_path, line, says):
+    ledger = tmp_path / "tensorflow.jsonl"
+    aa.append_record(ledger, record(["no detectable change"] * 2))
+    with ledger.open("a") as handle:
+        handle.write(line + "\n")
+    with pytest.raises(aa.LedgerError, match=rf"tensorflow.jsonl:2: .*{says}"):
+        aa.load_ledger(ledger)
+
+
+def test_false_alarms_are_counted_per_benchmark_over_this_methods_runs_only():
+    records = ([record(["no detectable change", "no detectable change"]) for _ in range(8)]
+               + [record(["slower", "no detectable change"]), record(["faster", "not comparable"])]
+               + [record(["slower", "slower"], method="m0"), record(["slower", "slower"], backend="jax")])
+    summary = aa.summarise(records, "tensorflow", "m1")
+    rows = {row["benchmark"]: row for row in summary["rows"]}
+    step, first = rows[BENCHMARKS[0]], rows[BENCHMARKS[1]]
+    assert (step["flags"], step["runs"]) == (2, 10)  # "faster" on identical code is a false alarm too
+    assert (first["flags"], first["runs"]) == (0, 9)  # "not comparable" is no verdict: not a unit
+    expected = stats.binomtest(2, 10).proportion_ci(0.95, method="exact")
+    assert (step["low95"], step["high95"]) == pytest.approx((expected.low, expected.high))
+    assert summary["runs"] == 10 and summary["runs_any_flag"] == 2 and summary["other_methods"] == 1
+    assert summary["seconds_per_run"] == pytest.approx(100.0)
+
+
+def test_the_runs_a_five_percent_bound_needs_are_the_fewest_that_reach_it():
+    assert aa.runs_for_bound(0, 1) == 72  # 1 - 0.025 ** (1 / 72) = 4.99 %
+    assert aa.runs_for_bound(0, 100) == 100  # already there: no fewer than were run
+    for flags in (1, 2):
+        needed = aa.runs_for_bound(flags, 10)
+        assert aa.exact_interval(flags, needed)[1] <= 0.05 < aa.exact_interval(flags, needed - 1)[1]
+
+
+def test_the_summary_states_the_goals_and_what_the_bound_still_needs():
+    runs = [record(["no detectable change"] * 2)] * 4
+    clean = aa.summary_lines(aa.summarise(runs, "tensorflow", "m1"), "L")
+    assert "4 runs" in clean[0] and "0 with any flag; on device test (4 runs)" in clean[0]
+    assert any("per benchmark met" in line and "not yet" in line for line in clean)
+    assert any("needs 72 runs" in line and "68 more" in line and "1.9 h" in line for line in clean)
+    flagged = aa.summary_lines(aa.summarise([record(["slower", "no detectable change"])] * 2
+                                            + [record(["no detectable change"] * 2, method="m0")],
+                                            "tensorflow", "m1"), "L")
+    assert any("MISSED" in line and BENCHMARKS[0] in line for line in flagged)
+    assert any("1 runs of another method version" in line for line in flagged)
+    none = aa.summary_lines(aa.summarise([], "jax", "m1"), "L")
+    assert len(none) == 1 and "python -m validation.timing.aa run --backend jax" in none[0]
+
+
+def test_the_fingerprint_follows_the_method_files(tmp_path):
+    for name in aa.METHOD_FILES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes((aa.ROOT / name).read_bytes())
+    assert aa.method_fingerprint("tensorflow", tmp_path) == aa.method_fingerprint("tensorflow")
+    rule = tmp_path / aa.METHOD_FILES[0]
+    rule.write_text(rule.read_text() + "\nMIN_EFFECT = 1.10\n")
+    assert aa.method_fingerprint("tensorflow", tmp_path) != aa.method_fingerprint("tensorflow")
+
+
+def test_a_campaign_appends_each_run_and_stops_before_its_time_is_spent(tmp_path, monkeypatch):
+    verdicts = iter([["slower", "no detectable change"]] + [["no detectable change"] * 2] * 5)
+    clock = iter(range(0, 10_000, 50))  # every read of the clock is 50 s later
+    monkeypatch.setattr(aa, "run_once", lambda repo, backend, log: result(next(verdicts)))
+    monkeypatch.setattr(aa.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(harness.device, "device_description", lambda backend: {"device": "stand-in"})
+    ledger, said = tmp_path / "l.jsonl", []
+    done = aa.campaign(".", "tensorflow", 6, 5, ledger, tmp_path / "log", progress=said.append)
+    # runs of 50 s starting 150 s apart: a third, from 350 s, would end past 5 minutes
+    assert done == 2 and len(aa.load_ledger(ledger)) == 2 and said[-1].startswith("stopping")
+    assert said[0].endswith("1 flag(s) " + BENCHMARKS[0])
+    first = aa.load_ledger(ledger)[0]
+    assert first["machine"] == {"device": "stand-in"} and first["seconds"] == 50
+    assert first["method"] == aa.method_fingerprint("tensorflow")
+
+
+def test_a_corrupt_ledger_stops_the_command_and_is_left_as_it_was(tmp_path, capsys):
+    ledger = tmp_path / "tensorflow.jsonl"
+    ledger.write_text("{half a line\n")
+    assert aa.main(["summary", "--ledger", str(ledger)]) == 2
+    assert "tensorflow.jsonl:1" in capsys.readouterr().err
+    assert ledger.read_text() == "{half a line\n"
+    with pytest.raises(SystemExit) as stop:
+        aa.main(["run", "--backend", "theano"])
+    assert stop.value.code == 2 and "--backend" in capsys.readouterr().err
