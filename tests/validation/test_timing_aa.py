@@ -123,3 +123,18 @@ def test_a_corrupt_ledger_stops_the_command_and_is_left_as_it_was(tmp_path, caps
     with pytest.raises(SystemExit) as stop:
         aa.main(["run", "--backend", "theano"])
     assert stop.value.code == 2 and "--backend" in capsys.readouterr().err
+
+
+def test_make_compare_quotes_the_worst_benchmark_of_this_methods_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path)
+    method = aa.method_fingerprint("tensorflow")
+    for verdicts in (["no detectable change"] * 2, ["no detectable change", "slower"]):
+        aa.append_record(aa.ledger_path("tensorflow"), record(verdicts, method=method))
+    aa.append_record(aa.ledger_path("tensorflow"), record(["slower"] * 2, method="an older method"))
+    lines = aa.ledger_lines("tensorflow")
+    assert "2 runs of this whole comparison" in lines[0] and "1 with any flag" in lines[0]
+    assert not any(line.lstrip().startswith("benchmark") for line in lines)  # the worst only
+    assert f"worst {BENCHMARKS[1]}: 1/2, interval 1.3%-98.7%" in lines[1]
+    assert "1 runs of another method version" in lines[-1]
+    aa.ledger_path("tensorflow").write_text("{torn\n")
+    assert "tensorflow.jsonl:1" in aa.ledger_lines("tensorflow")[0]

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from validation.timing.power import BOUND_GOAL, FALSE_ALARM_GOAL, exact_interval
-from validation.timing.rates import DEVICE_FIELDS, load_power
+from validation.timing.rates import DEVICE_FIELDS, PowerTableError, load_power
 
 SCHEMA = "multireplica-harness/timing-aa/1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +46,12 @@ def is_flag(verdict):
 
 def ledger_path(backend):
     return LEDGER_FOLDER / f"{backend}.jsonl"
+
+
+def shown(path):
+    """``path`` as a user reads it: relative to the repository when inside it."""
+    path = Path(path).resolve()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def method_fingerprint(backend, root=ROOT):
@@ -154,8 +160,9 @@ def headline(summary):
             "hours_needed": (needed - summary["runs"]) * summary["seconds_per_run"] / 3600}
 
 
-def summary_lines(summary, path):
-    """The ledger's rates as text: per benchmark, and what the <= 5 % bound still needs."""
+def summary_lines(summary, path, per_benchmark=True):
+    """The ledger's rates as text: per benchmark (unless not ``per_benchmark``: then the worst
+    only), the goals, and what the <= 5 % bound still needs."""
     if not summary["runs"]:
         others = summary["other_methods"]
         tail = f" ({others} of another method version, not counted)" if others else ""
@@ -165,15 +172,17 @@ def summary_lines(summary, path):
     lines = [f"A/A ledger ({path}): {summary['runs']} runs of this whole comparison on identical code "
              f"(method {summary['method']}), each an independent unit; "
              f"{summary['runs_any_flag']} with any flag; on "
-             + "; ".join(f"{text} ({runs} runs)" for text, runs in summary["devices"].items()),
-             f"  {'benchmark':<34} {'false alarms':>12} {'rate':>6}  exact 95% interval"]
-    for row in summary["rows"]:
+             + "; ".join(f"{text} ({runs} runs)" for text, runs in summary["devices"].items())]
+    if per_benchmark:
+        lines.append(f"  {'benchmark':<34} {'false alarms':>12} {'rate':>6}  exact 95% interval")
+    for row in summary["rows"] if per_benchmark else []:
         lines.append(f"  {row['benchmark']:<34} {row['flags']:>5}/{row['runs']:<6} {row['rate']:>6.1%}  "
                      f"{row['low95']:.1%}-{row['high95']:.1%}")
     lines.append(f"  goals: observed <= {FALSE_ALARM_GOAL:.0%} per benchmark "
                  f"{'met' if top['met_rate'] else 'MISSED'}; upper end <= {BOUND_GOAL:.0%} "
                  f"{'met' if top['met_bound'] else 'not yet'} "
-                 f"(worst {top['worst']['benchmark']}: {top['worst']['high95']:.1%})")
+                 f"(worst {top['worst']['benchmark']}: {top['worst']['flags']}/{top['worst']['runs']}, "
+                 f"interval {top['worst']['low95']:.1%}-{top['worst']['high95']:.1%})")
     if not top["met_bound"]:
         lines.append(f"  the bound needs {top['runs_needed']} runs if no further flag comes: "
                      f"{top['runs_needed'] - summary['runs']} more, about {top['hours_needed']:.1f} h alone")
@@ -189,13 +198,14 @@ def current_summary(backend, root=ROOT):
 
 
 def ledger_lines(backend, root=ROOT):
-    """What ``make compare`` prints of the ledger: its rates for this method on ``backend``, or why none."""
+    """What ``make compare`` prints of the ledger: its worst rate for this method on ``backend`` and the
+    goals (``python -m validation.timing.aa summary`` gives every benchmark), or why none."""
     path = ledger_path(backend)
     try:
         summary = current_summary(backend, root)
-    except (LedgerError, OSError) as error:
+    except (LedgerError, PowerTableError, OSError) as error:
         return [f"A/A ledger: {error}"]
-    return summary_lines(summary, path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return summary_lines(summary, shown(path), per_benchmark=False)
 
 
 def run_once(repo, backend, log):
@@ -274,7 +284,7 @@ def main(argv=None):
     except (LedgerError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print("\n".join(summary_lines(summary, ledger)))
+    print("\n".join(summary_lines(summary, shown(ledger))))
     return 0
 
 
