@@ -40,6 +40,7 @@ def test_a_ledger_is_read_back_in_order_and_only_appended_to(tmp_path):
     ("{not json", "not JSON"),
     (json.dumps({"schema": "other/1", "rows": []}), "schema"),
     (json.dumps({"schema": aa.SCHEMA, "rows": [{"benchmark": "x"}]}), "verdict"),
+    (json.dumps({"schema": aa.SCHEMA, "rows": [], "backend": "tensorflow"}), "lacks method, seconds"),
 ])
 def test_a_corrupt_line_is_refused_with_its_file_and_line(tmp_path, line, says):
     ledger = tmp_path / "tensorflow.jsonl"

@@ -18,11 +18,11 @@ import numpy as np
 from harness.nnpdf import NNPDF_CLIPNORM
 from validation.defects import module_name
 from validation.defects.shared_dropout_mask import PartlySharedDropout
-from validation.fit.size import exact_interval
 from validation.results import (
     FIT_POWER_SCHEMA,
     TEXT_HEADER,
     environment,
+    exact_interval,
     load_table,
     now_iso,
 )

@@ -24,10 +24,16 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from scipy import stats
-
 from harness.nnpdf import NNPDF_CLIPNORM
-from validation.results import TEXT_HEADER, environment, load_table, now_iso, write_json, write_text
+from validation.results import (
+    TEXT_HEADER,
+    environment,
+    exact_interval,
+    load_table,
+    now_iso,
+    write_json,
+    write_text,
+)
 
 SCHEMA = "multireplica-harness/fit-size/1"
 LOCAL = Path("results/validation/fit_size.json")
@@ -83,12 +89,6 @@ def _repetition(task):
     outcome["cpu_seconds"] = cpu
     outcome["build_cpu_seconds"] = build["reference"] + build[NULL]
     return outcome
-
-
-def exact_interval(successes, trials):
-    """Clopper-Pearson 95 % interval of a binomial proportion."""
-    interval = stats.binomtest(successes, trials).proportion_ci(0.95, method="exact")
-    return float(interval.low), float(interval.high)
 
 
 def size_row(settings, outcomes):

@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from validation.timing.power import BOUND_GOAL, FALSE_ALARM_GOAL, exact_interval
-from validation.timing.rates import DEVICE_FIELDS, PowerTableError, load_power
+from validation.results import exact_interval
+from validation.timing.rates import BOUND_GOAL, DEVICE_FIELDS, FALSE_ALARM_GOAL, PowerTableError, load_power
 
 SCHEMA = "multireplica-harness/timing-aa/1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +84,9 @@ def load_ledger(path):
         if not isinstance(record.get("rows"), list) or not all(
                 isinstance(row, dict) and {"benchmark", "verdict"} <= row.keys() for row in record["rows"]):
             raise LedgerError(f"{path}:{number}: its 'rows' lack a benchmark or a verdict")
+        missing = sorted({"backend", "method", "seconds"} - record.keys())
+        if missing:
+            raise LedgerError(f"{path}:{number}: lacks {', '.join(missing)}")
         records.append(record)
     return records
 
