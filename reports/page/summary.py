@@ -73,7 +73,7 @@ def aa_ledger(backend=None):
         raise ReportInputError(str(error)) from None
     if not ledger["runs"]:
         return None
-    return {**ledger, **aa.headline(ledger), "source": f"docs/timing-aa/{backend}.jsonl"}
+    return {**ledger, **aa.headline(ledger), "source": str(aa.shown(aa.ledger_path(backend)))}
 
 
 def validation_rates(power):

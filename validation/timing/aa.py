@@ -23,7 +23,14 @@ import time
 from pathlib import Path
 
 from validation.results import exact_interval
-from validation.timing.rates import BOUND_GOAL, DEVICE_FIELDS, FALSE_ALARM_GOAL, PowerTableError, load_power
+from validation.timing.rates import (
+    BOUND_GOAL,
+    DEVICE_FIELDS,
+    FALSE_ALARM_GOAL,
+    PowerTableError,
+    describe_fields,
+    load_power,
+)
 
 SCHEMA = "multireplica-harness/timing-aa/1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +155,7 @@ def device_counts(records):
     counts = {}
     for r in records:
         machine = r.get("machine") or {}
-        text = ", ".join(f"{field} {machine[field]}" for field in DEVICE_FIELDS if field in machine)
+        text = describe_fields({field: machine[field] for field in DEVICE_FIELDS if field in machine})
         counts[text or "unknown"] = counts.get(text or "unknown", 0) + 1
     return counts
 

@@ -122,16 +122,17 @@ def device_mismatch(recorded, backend):
         return None
     here = {field: here[field] for field in DEVICE_FIELDS if field in here}
     if not recorded:
-        return f"the table records no device: these rates may not hold on this one ({_describe(here)})"
+        return f"the table records no device: these rates may not hold on this one ({describe_fields(here)})"
     there = {field: recorded[field] for field in DEVICE_FIELDS if field in recorded}
     if any(here.get(field) != value for field, value in there.items()):
-        return f"NOT measured on this device ({_describe(here)}) but on {_describe(there)}"
+        return f"NOT measured on this device ({describe_fields(here)}) but on {describe_fields(there)}"
     unrecorded = {field: value for field, value in here.items() if field not in there}
     if unrecorded:
-        return (f"the table records no {', '.join(unrecorded)} (this device: {_describe(unrecorded)}): "
+        return (f"the table records no {', '.join(unrecorded)} (this device: {describe_fields(unrecorded)}): "
                 f"these rates may not hold on it")
     return None
 
 
-def _describe(fields):
+def describe_fields(fields):
+    """Device fields as text: "device CPU X x2, vector_set avx2, onednn False"."""
     return ", ".join(f"{name} {value}" for name, value in fields.items())
