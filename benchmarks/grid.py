@@ -3,12 +3,19 @@ fraction of the floor (``benchmarks.floor``). ``python -m benchmarks.grid --help
 
 Each backend runs in its own subprocess (``KERAS_BACKEND`` is read once, at import). Inside it, the
 two implementations (and, for the train step, the floor) are timed in interleaved blocks: a block
-is a few calls of each, in a fresh random order per block, so that load on the machine hits all
-alike; a block's time is the median of its calls. A cell's ratio reference / fused (above 1: the
-fused layer is faster) is the trimmed mean of the per-block log ratios; the ratio, its interval
+is a few rounds of one call of each implementation, every round in a fresh random order, so that
+load on the machine hits all alike, and a run of the floor's calls (a best case, caches warm); a
+block's time is the median of its calls. A cell's ratio reference / fused
+(above 1: the fused layer is faster) is the trimmed mean of the per-block log ratios; the ratio, its interval
 and its verdict (win, LOSS, tie) come from the project's timing rule (``harness.timing_rule``),
 whose A/A rate on the grid is measured by ``python -m benchmarks.grid_aa``.
 Build and first step are one-shot: each block is one fresh build (or first step) of each.
+
+A warm cell times one model of each implementation for the whole cell, and two models of identical
+code in one process differ by an offset they keep for their life (memory layout, thread placement),
+which the cell's blocks cannot show: the grid's A/A cells measured it (``instance_sd``), and every
+warm cell's interval is widened by its upper limit (``harness.timing_rule.judge_paired``'s
+``known_variance``), as ``make compare`` widens its intervals by the power table's round sd.
 """
 
 import argparse
@@ -23,9 +30,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from scipy import optimize, stats
 
 SUITES = ("train_step", "layer_forward", "layer_forward_backward", "network_forward", "build",
           "first_step")
+WARM_SUITES = SUITES[:4]  # one warm model of each implementation for the cell (build, first step: fresh ones)
 BACKENDS = ("tensorflow", "jax", "torch")
 PRODUCER = "benchmarks.grid"
 DEFAULT_JSON = Path("results/perf/grid.json")
@@ -41,29 +50,80 @@ def ratio_interval(block_ratios, confidence=0.95, seed=0):
     median = float(np.median(ratios))
     if ratios.size < 3 or np.ptp(ratios) == 0:
         return median, float(ratios.min()), float(ratios.max())
-    from scipy import stats
-
     result = stats.bootstrap((ratios,), np.median, confidence_level=confidence, method="percentile",
                              n_resamples=2000, random_state=seed)
     return median, float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def cell_verdict(reference_seconds, fused_seconds):
-    """``(ratio, low, high, verdict)`` of reference / fused from per-block seconds, by the project's
-    timing rule (``harness.timing_rule``: 99 % interval excluding 1 and at least 5 %): ``win`` (fused
-    faster), ``LOSS`` (fused slower), ``tie`` (no detectable difference), ``n/a`` (too few blocks)."""
-    from harness.timing_rule import FASTER, NOT_COMPARABLE, SLOWER, judge_paired
+def cell_verdict(reference_seconds, fused_seconds, instance_sd=0.0):
+    """Reference / fused from per-block seconds, by the project's timing rule (``harness.timing_rule``:
+    99 % interval excluding 1 and at least 5 %), the interval widened by ``instance_sd`` (log scale,
+    the offset between two warm models). ``{ratio, low, high, verdict, block_se, instance_sd}``;
+    verdict ``win`` (fused faster), ``LOSS`` (fused slower), ``tie`` (no detectable difference),
+    ``n/a`` (too few blocks); ``block_se``: the standard error from the blocks alone."""
+    from harness.timing_rule import CONFIDENCE, FASTER, NOT_COMPARABLE, SLOWER, judge_paired
 
     reference, fused = (np.asarray(values, dtype=float) for values in (reference_seconds, fused_seconds))
     if reference.shape != fused.shape or np.any(reference <= 0) or np.any(fused <= 0):
         raise ValueError(f"block seconds must be positive and paired, got {reference_seconds} and "
                          f"{fused_seconds}")
-    judged = judge_paired(np.log(fused) - np.log(reference))
-    if judged.verdict == NOT_COMPARABLE:
+    if not instance_sd >= 0:
+        raise ValueError(f"instance_sd must be >= 0, got {instance_sd}")
+    log_ratios = np.log(fused) - np.log(reference)
+    blocks_only = judge_paired(log_ratios)
+    if blocks_only.verdict == NOT_COMPARABLE:
         ratio = float(np.median(reference / fused))
-        return ratio, ratio, ratio, "n/a"
-    verdict = {FASTER: "win", SLOWER: "LOSS"}.get(judged.verdict, "tie")
-    return 1.0 / judged.ratio, 1.0 / judged.high, 1.0 / judged.low, verdict
+        return {"ratio": ratio, "low": ratio, "high": ratio, "verdict": "n/a", "block_se": None,
+                "instance_sd": instance_sd}
+    judged = judge_paired(log_ratios, known_variance=instance_sd**2) if instance_sd > 0 else blocks_only
+    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
+    return {"ratio": 1.0 / judged.ratio, "low": 1.0 / judged.high, "high": 1.0 / judged.low,
+            "verdict": {FASTER: "win", SLOWER: "LOSS"}.get(judged.verdict, "tie"),
+            "block_se": math.log(blocks_only.high / blocks_only.low) / (2 * z), "instance_sd": instance_sd}
+
+
+def instance_sd(log_ratios, block_ses, confidence=0.95):
+    """``(estimate, upper)``: the sd of the instance offset from A/A cells, log scale.
+
+    Cell i's log ratio of identical code is ``offset_i + noise_i``, offset ~ N(0, tau^2) and noise of
+    the known standard error ``block_ses[i]``. ``Q(tau^2) = sum(d_i^2 / (tau^2 + se_i^2))`` is then
+    chi-square with n degrees of freedom (the mean is 0: identical code); the estimate solves ``Q = n``,
+    the one-sided upper limit ``Q = chi2.ppf(1 - confidence, n)`` (the Q-profile interval); 0 where
+    Q(0) is already below."""
+    d, se = (np.asarray(values, dtype=float) for values in (log_ratios, block_ses))
+    if d.ndim != 1 or d.shape != se.shape or d.size == 0 or not np.all(np.isfinite(d)) or not np.all(se > 0):
+        raise ValueError(f"log_ratios and block_ses must be paired and finite, se > 0; got {d.size} log "
+                         f"ratios and {se.size} standard errors")
+
+    def solve(target):
+        def excess(variance):
+            return float(np.sum(d**2 / (variance + se**2))) - target
+        if excess(0.0) <= 0:
+            return 0.0
+        return math.sqrt(optimize.brentq(excess, 0.0, float(np.sum(d**2)) / target))  # Q(that) <= target
+
+    return solve(d.size), solve(stats.chi2.ppf(1 - confidence, d.size))
+
+
+def instance_sds(cells):
+    """Per backend: ``{cells, sd, sd_upper}`` fitted (``instance_sd``) on the warm cells with a verdict."""
+    fitted = {}
+    for backend in sorted({cell["backend"] for cell in cells}):
+        warm = [cell for cell in cells if cell["backend"] == backend and cell["suite"] in WARM_SUITES
+                and cell["verdict"] != "n/a"]
+        if warm:
+            estimate, upper = instance_sd([math.log(cell["ratio"]) for cell in warm],
+                                          [block_se(cell) for cell in warm])
+            fitted[backend] = {"cells": len(warm), "sd": estimate, "sd_upper": upper}
+    return fitted
+
+
+def block_se(cell):
+    """A judged cell's standard error from its blocks alone: recorded, or, in tables written before
+    the grid added the instance sd, from its 99 % interval, then the blocks' alone."""
+    if cell.get("block_se") is not None:
+        return cell["block_se"]
+    return math.log(cell["high"] / cell["low"]) / (2 * stats.norm.ppf(0.995))
 
 
 VERDICT_LEGEND = ("verdict: the timing rule (99% interval of reference/fused excludes 1 and at least "
@@ -72,18 +132,52 @@ VERDICT_LEGEND = ("verdict: the timing rule (99% interval of reference/fused exc
 AA_TABLES = (Path("results/perf/grid-aa.json"), Path(__file__).resolve().parents[1] / "docs" / "grid-aa.json")
 
 
-def aa_rate_line(backends):
-    """The grid verdict's measured A/A rate (``python -m benchmarks.grid_aa``) on these backends."""
+def aa_table():
+    """``(path, table)`` of the grid's A/A table (``python -m benchmarks.grid_aa``): this machine's,
+    else the committed one; ``(None, None)`` when there is none."""
     for path in AA_TABLES:
         if path.exists():
-            table = json.loads(path.read_text())
-            rows = [row for row in table.get("rates", []) if row["backend"] in backends]
-            missing = sorted(set(backends) - {row["backend"] for row in rows})
-            parts = [f"{row['backend']} {row['flags']}/{row['cells']} cells ({row['rate']:.1%}, 95% interval "
-                     f"{row['low95']:.1%}-{row['high95']:.1%})" for row in rows]
-            parts += [f"{backend} not measured" for backend in missing]
-            return f"A/A rate of the verdict (reference against its copy, {path}): " + "; ".join(parts)
-    return "A/A rate of the verdict: not measured (python -m benchmarks.grid_aa)"
+            try:
+                table = json.loads(path.read_text())
+                table["cells"], table["rates"]  # noqa: B018 - the two keys every reader needs
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValueError(f"grid A/A table {path}: not written by benchmarks.grid_aa "
+                                 f"({error!r})") from None
+            return path, table
+    return None, None
+
+
+def table_instance_sd(backend, suite, table=None):
+    """The instance sd (its upper limit) a cell of ``suite`` on ``backend`` is widened by: fitted on
+    the A/A table's warm cells; 0 for one-shot suites and where the table lacks the backend."""
+    table = aa_table()[1] if table is None else table
+    if suite not in WARM_SUITES or table is None:
+        return 0.0
+    fitted = instance_sds(table["cells"]).get(backend)
+    return fitted["sd_upper"] if fitted else 0.0
+
+
+def aa_rate_line(backends):
+    """The grid verdict's measured A/A rate (``python -m benchmarks.grid_aa``) on these backends, and
+    the instance sd that widens the warm cells."""
+    path, table = aa_table()
+    if table is None:
+        return ("A/A rate of the verdict: not measured, and warm cells not widened by an instance offset "
+                "(python -m benchmarks.grid_aa)")
+    rows = [row for row in table["rates"] if row["backend"] in backends]
+    fitted = instance_sds(table["cells"])
+    parts = []
+    for row in rows:
+        judged_with = table.get("judged_with", {}).get(row["backend"], 0.0)
+        parts.append(f"{row['backend']} {row['flags']}/{row['cells']} cells ({row['rate']:.1%}, 95% interval "
+                     f"{row['low95']:.1%}-{row['high95']:.1%}; judged with instance sd {judged_with:.3f})")
+    measured = {row["backend"] for row in rows}
+    parts += [f"{backend} not measured" for backend in sorted(set(backends) - measured)]
+    widened = [f"{backend} {fitted[backend]['sd_upper']:.3f} (estimate {fitted[backend]['sd']:.3f}, "
+               f"{fitted[backend]['cells']} cells)" for backend in backends if backend in fitted]
+    return (f"A/A rate of the verdict (reference against its copy, {path}): " + "; ".join(parts)
+            + "\nwarm cells' intervals widened by the instance sd, 95% upper limit, log scale: "
+            + ("; ".join(widened) or "none measured on these backends"))
 
 
 def format_grid(cells):
@@ -153,8 +247,11 @@ def _timed_calls(function, calls):
 
 def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("multidense",), with_floor=True):
     """One cell: per-block seconds of the reference, each candidate (and, for the train step, the
-    floor unless ``with_floor`` is false), all interleaved."""
+    floor unless ``with_floor`` is false), all interleaved: a warm block is rounds of one call of
+    each implementation, about ``block_seconds`` of the slowest, and a run of the floor's calls; a
+    block's time is the median of its calls."""
     from benchmarks import cases
+    from benchmarks.device import timed
     from harness.registry import REFERENCE
 
     names = [REFERENCE, *candidates]
@@ -167,33 +264,44 @@ def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("mul
                 samples[name].append(cases.ONE_SHOT_SUITES[suite](name, replicas))
         return samples
     functions = {name: _warm_step(suite, name, replicas) for name in names}
+    slowest = max(_timed_calls(function, 1) for function in functions.values())
+    rounds = max(1, math.ceil(block_seconds / slowest))
+    floor = None
     if suite == "train_step" and with_floor:
         from benchmarks.floor import FloorStep
 
         floor = FloorStep(replicas)
-        functions["floor"] = floor.seconds
-    calls = {name: max(1, math.ceil(block_seconds / _timed_calls(function, 1)))
-             for name, function in functions.items()}
-    samples = {name: [] for name in functions}
-    # a fresh random order per block: with a fixed (or alternating) order a case always has the same
-    # neighbours, and a fast step after a slow one runs slower (benchmarks/interleaved.py)
+        floor_calls = max(1, math.ceil(block_seconds / _timed_calls(floor.seconds, 1)))
+    samples = {name: [] for name in [*functions, *(["floor"] if floor else [])]}
+    # Call by call, every round in a fresh random order: runs of one model's calls made the first-built
+    # of two identical TensorFlow models x1.09 slower (6 processes; x0.99 call by call, 4), and a fixed
+    # order gives each call a fixed neighbour. The floor is a best case: its calls run back to back
+    # (between TensorFlow calls its GEMMs took 2-3x as long at R = 1), before or after the rounds.
     order_rng = random.Random(0)
     for _ in range(blocks):
-        for name in order_rng.sample(list(functions), len(functions)):
-            if name == "floor":  # its own clock: GEMM time plus the traffic at the measured bandwidth
-                samples[name].append(statistics.median(floor.seconds() for _ in range(calls[name])))
-            else:
-                samples[name].append(_timed_calls(functions[name], calls[name]))
+        floor_first = floor is not None and order_rng.random() < 0.5
+        if floor_first:
+            samples["floor"].append(statistics.median(floor.seconds() for _ in range(floor_calls)))
+        calls = {name: [] for name in functions}
+        for _ in range(rounds):
+            for name in order_rng.sample(list(functions), len(functions)):
+                calls[name].append(timed(functions[name])[0])
+        for name, seconds in calls.items():
+            samples[name].append(statistics.median(seconds))  # a preempted call does not move it
+        if floor is not None and not floor_first:  # its own clock: GEMM time plus the traffic
+            samples["floor"].append(statistics.median(floor.seconds() for _ in range(floor_calls)))
     return samples
 
 
-def summarise(backend, suite, replicas, samples, candidate="multidense"):
+def summarise(backend, suite, replicas, samples, candidate="multidense", table=None):
+    """One cell's JSON: ratio, interval and verdict (warm cells widened by the instance sd of the A/A
+    ``table``, by default the one ``aa_table`` finds), medians and, for the train step, the floor."""
     from harness.registry import REFERENCE
 
     reference, fused = samples[REFERENCE], samples[candidate]
-    ratio, low, high, verdict = cell_verdict(reference, fused)
     cell = {"backend": backend, "suite": suite, "replicas": replicas, "candidate": candidate,
-            "ratio": ratio, "low": low, "high": high, "verdict": verdict, "blocks": len(fused),
+            **cell_verdict(reference, fused, table_instance_sd(backend, suite, table)),
+            "blocks": len(fused),
             "reference_seconds": statistics.median(reference),
             "fused_seconds": statistics.median(fused)}
     if "floor" in samples:
@@ -280,7 +388,8 @@ def main(argv=None):
         return
     try:
         check_writable(arguments.json)  # before minutes of timing
-    except FileExistsError as error:
+        aa_table()  # a corrupt A/A table stops the grid now, not in its workers
+    except (FileExistsError, ValueError) as error:
         raise SystemExit(f"error: {error}") from None
     cells = []
     for backend in arguments.backends:

@@ -9,6 +9,11 @@ Every cell compares identical code (``reference`` against ``benchmarks.twin_refe
 blocks, ``benchmarks.grid``). Each repeat is a fresh worker process per backend, so every cell of
 every repeat is an independent comparison; the rate per backend comes with its exact (Clopper-Pearson)
 95 % interval. ``benchmarks.grid`` quotes it under its table.
+
+The warm cells also measure the instance offset (``grid.instance_sd``) that widens the grid's warm
+intervals. A run's cells are judged with the offset of the table before it (``judged_with``: the
+file the grid reads, this machine's or the committed one), never with their own, so the rate is
+that of the verdict the grid gives; the new file's cells then give the next offset.
 """
 
 import argparse
@@ -57,7 +62,15 @@ def main(argv=None):
         grid.check_writable(arguments.json, PRODUCER)
     except FileExistsError as error:
         parser.error(f"--json: {error}")
+    try:
+        before, previous = grid.aa_table()
+    except ValueError as error:
+        parser.error(str(error))
     start = time.perf_counter()
+    judged_with = {backend: grid.table_instance_sd(backend, grid.WARM_SUITES[0], previous)
+                   for backend in arguments.backends}
+    print(f"warm cells judged with the instance sd of {before or 'no A/A table (none added)'}: "
+          + ", ".join(f"{backend} {sd:.3f}" for backend, sd in judged_with.items()))
     cells = []
     for repeat in range(arguments.repeats):
         for backend in arguments.backends:
@@ -69,8 +82,13 @@ def main(argv=None):
     for row in table:
         print(f"grid A/A on {row['backend']}: {row['flags']}/{row['cells']} cells win or LOSS "
               f"({row['rate']:.1%}, 95% interval {row['low95']:.1%}-{row['high95']:.1%})")
+    for backend, fitted in grid.instance_sds(cells).items():
+        print(f"instance sd on {backend} (Q-profile over {fitted['cells']} warm cells): {fitted['sd']:.3f}, "
+              f"95% upper limit {fitted['sd_upper']:.3f} (judged with {judged_with[backend]:.3f})")
     grid.write_json(arguments.json, {"command": " ".join(["python -m benchmarks.grid_aa", *(argv or [])]),
-                                     "seconds": time.perf_counter() - start, "rates": table, "cells": cells},
+                                     "seconds": time.perf_counter() - start, "judged_with": judged_with,
+                                     "judged_with_table": str(before) if before else None,
+                                     "rates": table, "cells": cells},
                     PRODUCER)
     print(f"written to {arguments.json} ({time.perf_counter() - start:.0f} s)")
 
