@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import importlib
+import random
 import statistics
 from dataclasses import dataclass
 
@@ -152,14 +153,16 @@ def warm_fit_case(implementation, replicas, clipnorm="off"):
 
 def step_medians(implementations, replicas, steps, clipnorm="off"):
     """``{implementation: median seconds}`` of the train step at ``replicas``, timed interleaved
-    (one step of each implementation in turn) so that load on the machine hits all alike."""
+    (one step of each implementation in turn, a fresh random order every turn: a fixed order gives
+    each step the same predecessor) so that load on the machine hits all alike."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     cases = {name: warmed(new_fit_case(name, replicas, clipnorm)) for name in implementations}
     samples = {name: [] for name in cases}
+    order_rng = random.Random(0)
     for _ in range(steps):
-        for name, case in cases.items():
-            samples[name].append(timed(case.step)[0])
+        for name in order_rng.sample(list(cases), len(cases)):
+            samples[name].append(timed(cases[name].step)[0])
     return {name: statistics.median(seconds) for name, seconds in samples.items()}
 
 

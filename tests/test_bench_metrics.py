@@ -98,6 +98,24 @@ def test_step_medians_rejects_no_steps():
         cases.step_medians(["multidense"], 1, steps=0)
 
 
+def test_step_medians_time_one_step_of_each_in_a_fresh_order_every_turn(monkeypatch):
+    log = []
+
+    class Logged:
+        def __init__(self, name):
+            self.name = name
+
+        def step(self):
+            log.append(self.name)
+
+    monkeypatch.setattr(cases, "new_fit_case", lambda name, replicas, clipnorm: Logged(name))
+    monkeypatch.setattr(cases, "warmed", lambda case: case)
+    medians = cases.step_medians(["reference", "multidense"], 1, steps=12)
+    assert set(medians) == {"reference", "multidense"}
+    turns = [tuple(log[i:i + 2]) for i in range(0, len(log), 2)]
+    assert len(turns) == 12 and set(turns) == {("reference", "multidense"), ("multidense", "reference")}
+
+
 def test_skip_rule_raises_not_implemented_without_gpu(monkeypatch):
     monkeypatch.setattr(device, "gpu_available", lambda backend=None: False)
     with pytest.raises(NotImplementedError, match="no GPU"):
