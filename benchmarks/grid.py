@@ -5,9 +5,9 @@ Each backend runs in its own subprocess (``KERAS_BACKEND`` is read once, at impo
 two implementations (and, for the train step, the floor) are timed in interleaved blocks: a block
 is a few rounds of one call of each implementation, every round in a fresh random order, so that
 load on the machine hits all alike, and a run of the floor's calls (a best case, caches warm); a
-block's time is the median of its calls. A cell's ratio reference / fused
-(above 1: the fused layer is faster) is the trimmed mean of the per-block log ratios; the ratio, its interval
-and its verdict (win, LOSS, tie) come from the project's timing rule (``harness.timing_rule``),
+block's time is the median of its calls. A cell's ratio reference / fused (above 1: the fused layer
+is faster) is the trimmed mean of the per-block log ratios; the ratio, its interval and its verdict
+(win, LOSS, tie) come from the project's timing rule (``harness.timing_rule``),
 whose A/A rate on the grid is measured by ``python -m benchmarks.grid_aa``.
 Build and first step are one-shot: each block is one fresh build (or first step) of each.
 
@@ -61,7 +61,7 @@ def cell_verdict(reference_seconds, fused_seconds, instance_sd=0.0):
     the offset between two warm models). ``{ratio, low, high, verdict, block_se, instance_sd}``;
     verdict ``win`` (fused faster), ``LOSS`` (fused slower), ``tie`` (no detectable difference),
     ``n/a`` (too few blocks); ``block_se``: the standard error from the blocks alone."""
-    from harness.timing_rule import CONFIDENCE, FASTER, NOT_COMPARABLE, SLOWER, judge_paired
+    from harness.timing_rule import FASTER, NOT_COMPARABLE, SLOWER, judge_paired
 
     reference, fused = (np.asarray(values, dtype=float) for values in (reference_seconds, fused_seconds))
     if reference.shape != fused.shape or np.any(reference <= 0) or np.any(fused <= 0):
@@ -76,10 +76,16 @@ def cell_verdict(reference_seconds, fused_seconds, instance_sd=0.0):
         return {"ratio": ratio, "low": ratio, "high": ratio, "verdict": "n/a", "block_se": None,
                 "instance_sd": instance_sd}
     judged = judge_paired(log_ratios, known_variance=instance_sd**2) if instance_sd > 0 else blocks_only
-    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
     return {"ratio": 1.0 / judged.ratio, "low": 1.0 / judged.high, "high": 1.0 / judged.low,
             "verdict": {FASTER: "win", SLOWER: "LOSS"}.get(judged.verdict, "tie"),
-            "block_se": math.log(blocks_only.high / blocks_only.low) / (2 * z), "instance_sd": instance_sd}
+            "block_se": _standard_error(blocks_only.low, blocks_only.high), "instance_sd": instance_sd}
+
+
+def _standard_error(low, high):
+    """The log-scale standard error that the timing rule's interval ``low``-``high`` stands for."""
+    from harness.timing_rule import CONFIDENCE
+
+    return math.log(high / low) / (2 * stats.norm.ppf(0.5 + CONFIDENCE / 2))
 
 
 def instance_sd(log_ratios, block_ses, confidence=0.95):
@@ -123,7 +129,7 @@ def block_se(cell):
     the grid added the instance sd, from its 99 % interval, then the blocks' alone."""
     if cell.get("block_se") is not None:
         return cell["block_se"]
-    return math.log(cell["high"] / cell["low"]) / (2 * stats.norm.ppf(0.995))
+    return _standard_error(cell["low"], cell["high"])
 
 
 VERDICT_LEGEND = ("verdict: the timing rule (99% interval of reference/fused excludes 1 and at least "
