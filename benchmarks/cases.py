@@ -153,17 +153,24 @@ def warm_fit_case(implementation, replicas, clipnorm="off"):
 
 def step_medians(implementations, replicas, steps, clipnorm="off"):
     """``{implementation: median seconds}`` of the train step at ``replicas``, timed interleaved
-    (one step of each implementation in turn, a fresh random order every turn: a fixed order gives
-    each step the same predecessor) so that load on the machine hits all alike."""
+    (``timed_in_turn``) so that load on the machine hits all alike."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     cases = {name: warmed(new_fit_case(name, replicas, clipnorm)) for name in implementations}
-    samples = {name: [] for name in cases}
-    order_rng = random.Random(0)
-    for _ in range(steps):
-        for name in order_rng.sample(list(cases), len(cases)):
-            samples[name].append(timed(cases[name].step)[0])
+    samples = timed_in_turn({name: case.step for name, case in cases.items()}, steps, random.Random(0))
     return {name: statistics.median(seconds) for name, seconds in samples.items()}
+
+
+def timed_in_turn(functions, rounds, order_rng):
+    """``{name: [seconds per call]}``: ``rounds`` rounds of one call of each of ``functions``, every
+    round in a fresh random order from ``order_rng``. Call by call, so that load on the machine hits
+    all alike (runs of one model's calls made the first-built of two identical TensorFlow models
+    x1.09 slower), and in a fresh order, so that no call always has the same predecessor."""
+    samples = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name in order_rng.sample(list(functions), len(functions)):
+            samples[name].append(timed(functions[name])[0])
+    return samples
 
 
 def first_step_seconds(implementation, replicas):

@@ -257,7 +257,6 @@ def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("mul
     each implementation, about ``block_seconds`` of the slowest, and a run of the floor's calls; a
     block's time is the median of its calls."""
     from benchmarks import cases
-    from benchmarks.device import timed
     from harness.registry import REFERENCE
 
     names = [REFERENCE, *candidates]
@@ -279,20 +278,16 @@ def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("mul
         floor = FloorStep(replicas)
         floor_calls = max(1, math.ceil(block_seconds / _timed_calls(floor.seconds, 1)))
     samples = {name: [] for name in [*functions, *(["floor"] if floor else [])]}
-    # Call by call, every round in a fresh random order: runs of one model's calls made the first-built
-    # of two identical TensorFlow models x1.09 slower (6 processes; x0.99 call by call, 4), and a fixed
-    # order gives each call a fixed neighbour. The floor is a best case: its calls run back to back
-    # (between TensorFlow calls its GEMMs took 2-3x as long at R = 1), before or after the rounds.
+    # The implementations call by call (``cases.timed_in_turn``: back to back, the first-built of two
+    # identical TensorFlow models ran x1.09 slower, 6 processes; x0.99 call by call, 4). The floor is
+    # a best case: its calls run back to back (between TensorFlow calls its GEMMs took 2-3x as long at
+    # R = 1), before or after the rounds.
     order_rng = random.Random(0)
     for _ in range(blocks):
         floor_first = floor is not None and order_rng.random() < 0.5
         if floor_first:
             samples["floor"].append(statistics.median(floor.seconds() for _ in range(floor_calls)))
-        calls = {name: [] for name in functions}
-        for _ in range(rounds):
-            for name in order_rng.sample(list(functions), len(functions)):
-                calls[name].append(timed(functions[name])[0])
-        for name, seconds in calls.items():
+        for name, seconds in cases.timed_in_turn(functions, rounds, order_rng).items():
             samples[name].append(statistics.median(seconds))  # a preempted call does not move it
         if floor is not None and not floor_first:  # its own clock: GEMM time plus the traffic
             samples["floor"].append(statistics.median(floor.seconds() for _ in range(floor_calls)))
