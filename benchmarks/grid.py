@@ -280,7 +280,7 @@ def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("mul
     samples = {name: [] for name in [*functions, *(["floor"] if floor else [])]}
     # The implementations call by call (``cases.timed_in_turn``: back to back, the first-built of two
     # identical TensorFlow models ran x1.09 slower, 6 processes; x0.99 call by call, 4). The floor is
-    # a best case: its calls run back to back (between TensorFlow calls its GEMMs took 2-3x as long at
+    # a best case: its calls run back to back (between TensorFlow calls its GEMMs took 1.6-3.2x as long at
     # R = 1), before or after the rounds.
     order_rng = random.Random(0)
     for _ in range(blocks):

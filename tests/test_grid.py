@@ -227,7 +227,7 @@ def test_a_corrupt_aa_table_stops_the_grid_and_names_the_file(tmp_path, monkeypa
 def test_a_warm_cell_interleaves_call_by_call_and_runs_the_floor_back_to_back(monkeypatch):
     """Runs of one model's calls made the first-built of two identical TensorFlow models x1.09 slower:
     a warm block must be rounds of one call of each, each round in its own order. The floor, a best
-    case, runs its calls back to back (between other calls its GEMMs took 2-3x as long)."""
+    case, runs its calls back to back (between other calls its GEMMs took 1.6-3.2x as long)."""
     import benchmarks.floor
 
     log = []
