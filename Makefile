@@ -155,7 +155,7 @@ timing-aa: install
 # The grid verdict's A/A rate: the grid with the reference against its copy, repeated.
 .PHONY: grid-aa
 grid-aa: install
-	$(PY) -m benchmarks.grid_aa
+	$(PY) -m benchmarks.grid.aa
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .compare

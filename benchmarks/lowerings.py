@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 from benchmarks import cases
-from benchmarks.grid import check_writable, measure_cell, ratio_interval, write_json
+from benchmarks.grid.measure import measure_cell
+from benchmarks.grid.verdict import ratio_interval
+from harness.result_files import check_producer, write_produced_json
 from harness.timing_rule import judge_paired
 
 IMPLEMENTATION = "multidense"
@@ -111,13 +113,13 @@ def main(argv=None):
     if arguments.block_seconds <= 0:
         parser.error(f"--block-seconds must be positive, got {arguments.block_seconds}")
     try:
-        check_writable(arguments.json, PRODUCER)
+        check_producer(arguments.json, PRODUCER)
     except FileExistsError as error:
         raise SystemExit(f"error: {error}") from None
     result = measure(arguments.replicas, arguments.blocks, arguments.block_seconds)
     print(format_rows(result["rows"]))
     command = " ".join(["python -m benchmarks.lowerings", *(argv if argv is not None else sys.argv[1:])])
-    write_json(arguments.json, {**result, "command": command}, PRODUCER)
+    write_produced_json(arguments.json, {**result, "command": command}, PRODUCER)
     print(f"written to {arguments.json}")
 
 

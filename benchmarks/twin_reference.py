@@ -1,5 +1,5 @@
 """The reference registered under a second name: the A/A twin of the timing power study and of the
-grid's A/A rate (``benchmarks.grid_aa``).
+grid's A/A rate (``benchmarks.grid.aa``).
 
 Timing ``reference`` against ``benchmarks.twin_reference`` compares identical code, so every
 "faster" or "slower" verdict between them is a false alarm.

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from harness.device import timed
+from harness.result_files import write_atomically
 from harness.timing_rule import MIN_EFFECT, SLOWER, judge_paired
 
 CACHE_VARIABLE = "MRH_TUNING_CACHE"
@@ -90,9 +91,7 @@ def store(key, entry, path=None):
     with _locked(path):
         entries = read_cache(path)
         entries[key_string(key)] = entry
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"format": CACHE_FORMAT, "entries": entries}, indent=1))
-        os.replace(temporary, path)
+        write_atomically(path, json.dumps({"format": CACHE_FORMAT, "entries": entries}, indent=1))
 
 
 def forget_memory():

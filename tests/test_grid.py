@@ -1,5 +1,4 @@
-"""The grid's statistics (verdict, instance offset), formatting, writer and A/A rate
-(benchmarks.grid, benchmarks.grid_aa)."""
+"""The grid's statistics (verdict, instance offset), formatting, file and A/A rate (benchmarks.grid)."""
 
 import json
 import math
@@ -7,17 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks import grid
-from benchmarks.grid import (
-    cell_verdict,
-    format_grid,
-    instance_sd,
-    instance_sds,
-    ratio_interval,
-    table_instance_sd,
-    write_json,
-)
-from benchmarks.grid_aa import rates
+from benchmarks.grid import instance, measure, run
+from benchmarks.grid.aa import rates
+from benchmarks.grid.instance import instance_sd, instance_sds, table_instance_sd
+from benchmarks.grid.table import format_grid, format_markdown, read_grid, write_grid
+from benchmarks.grid.verdict import cell_verdict, ratio_interval
 
 
 def test_ratio_interval_brackets_the_median_of_block_ratios():
@@ -81,6 +74,8 @@ def test_grid_lines_show_ratio_interval_verdict_and_floor():
     header, build, train = text.splitlines()
     assert "ref/fused" in header and "fused/floor" in header
     assert "0.80" in build and "[0.70, 0.90]" in build and "LOSS" in build
+    unjudged = format_grid([cell("build", 0.8, 0.7, "n/a")]).splitlines()[1]
+    assert "0.80" in unjudged and "[" not in unjudged and "n/a" in unjudged
     assert "1.50" in train and "win" in train and "1.25" in train and "1.90" in train and "4.50" in train
 
 
@@ -88,11 +83,11 @@ def test_writer_refuses_a_foreign_file_and_replaces_its_own(tmp_path):
     foreign = tmp_path / "grid.json"
     foreign.write_text('{"someone": "else"}')
     with pytest.raises(FileExistsError, match="--json"):
-        write_json(foreign, {"cells": []})
+        write_grid(foreign, {"cells": []})
     assert json.loads(foreign.read_text()) == {"someone": "else"}
     own = tmp_path / "perf" / "grid.json"
-    write_json(own, {"cells": [1]})
-    write_json(own, {"cells": [2]})
+    write_grid(own, {"cells": [1]})
+    write_grid(own, {"cells": [2]})
     assert json.loads(own.read_text())["cells"] == [2]
 
 
@@ -102,7 +97,7 @@ def test_report_block_reads_the_train_step_rows_and_says_when_the_grid_is_missin
     missing = perf_grid_context(tmp_path / "none.json")
     assert missing["available"] is False and missing["rows"] == []
     path = tmp_path / "grid.json"
-    write_json(path, {"command": "python -m benchmarks.grid", "cells": [
+    write_grid(path, {"command": "python -m benchmarks.grid", "cells": [
         cell("build", 0.8, 0.7),
         cell("train_step", 1.5, 1.4, fused_fraction_of_floor=1.25, reference_fraction_of_floor=1.9,
              fused_fraction_of_roofline=4.5)]})
@@ -110,6 +105,54 @@ def test_report_block_reads_the_train_step_rows_and_says_when_the_grid_is_missin
     assert context["available"] and context["command"] == "python -m benchmarks.grid"
     rows = [(row["backend"], row["fused_fraction"], row["reference_fraction"]) for row in context["rows"]]
     assert rows == [("jax", 1.25, 1.9)]
+
+
+def test_the_markdown_table_has_a_row_per_cell_with_interval_verdict_blocks_and_floor():
+    cells = [cell("build", 0.8, 0.7, "n/a", blocks=3),
+             cell("train_step", 1.5, 1.4, "win", blocks=15, fused_fraction_of_floor=1.25,
+                  reference_fraction_of_floor=1.9, fused_fraction_of_roofline=4.5)]
+    header, rule, build, train = format_markdown(cells).splitlines()
+    assert header.count("|") == rule.count("|") == build.count("|") == train.count("|") == 8
+    assert build == "| jax | build | 100 | 0.80 | n/a | 3 |  |"  # no verdict, no interval
+    assert train == "| jax | train_step | 100 | 1.50 [1.40, 1.60] | win | 15 | 1.25 (1.90) |"
+    several = format_markdown([cells[0], {**cells[1], "candidate": "older"}]).splitlines()
+    assert "candidate" in several[0] and several[3].endswith(" older |")
+
+
+def test_show_prints_a_written_grid_without_timing_and_names_a_corrupt_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(run, "run_backend", lambda *_: pytest.fail("--show must not time anything"))
+    path = tmp_path / "grid.json"
+    write_grid(path, {"command": "python -m benchmarks.grid --backends jax", "cells": [
+        cell("train_step", 1.5, 1.4, "win", blocks=15), cell("build", 0.8, 0.7, "n/a", blocks=3)]})
+    run.main(["--show", str(path), "--markdown"])
+    out = capsys.readouterr().out
+    assert "python -m benchmarks.grid --backends jax" in out
+    assert "| jax | train_step | 100 | 1.50 [1.40, 1.60] | win | 15 |" in out
+    assert "cells: 1 win, 1 n/a" in out and "A/A rate of the verdict" in out
+    for corrupt in ('{"cells": [', '{"cells": [{"backend": "jax"}]}', '{"rows": []}'):
+        path.write_text(corrupt)
+        with pytest.raises(SystemExit, match="grid.json"):
+            run.main(["--show", str(path)])
+        with pytest.raises(ValueError, match="not a grid written by benchmarks.grid"):
+            read_grid(path)
+    assert path.read_text() == '{"rows": []}'  # shown, never rewritten
+    with pytest.raises(SystemExit, match="none.json"):
+        run.main(["--show", str(tmp_path / "none.json")])
+
+
+def test_the_aa_command_replaces_its_own_files_old_name_included_and_refuses_others(tmp_path, monkeypatch):
+    from benchmarks.grid import aa
+
+    monkeypatch.setattr(aa, "run_backend", lambda backend, arguments: [])
+    monkeypatch.setattr(aa, "aa_table", lambda: (None, None))
+    path = tmp_path / "grid-aa.json"
+    path.write_text(json.dumps({"producer": "benchmarks.grid_aa", "cells": [], "rates": []}))
+    aa.main(["--repeats", "1", "--backends", "jax", "--json", str(path)])
+    assert json.loads(path.read_text())["producer"] == "benchmarks.grid.aa"
+    path.write_text('{"someone": "else"}')
+    with pytest.raises(SystemExit):
+        aa.main(["--repeats", "1", "--backends", "jax", "--json", str(path)])
+    assert json.loads(path.read_text()) == {"someone": "else"}
 
 
 def aa_cells(rng, offset_sd, count, backend="jax", suite="train_step", blocks=15, block_sd=0.05):
@@ -176,25 +219,26 @@ def test_the_fit_takes_warm_judged_cells_and_reads_old_tables_intervals():
     old = [{key: value for key, value in cell.items() if key != "block_se"} for cell in warm]
     z = 2.5758
     for cell, before in zip(old, warm, strict=True):  # the old interval was the blocks' alone
-        assert grid.block_se(cell) == pytest.approx(math.log(cell["high"] / cell["low"]) / (2 * z), rel=1e-3)
-        assert grid.block_se(cell) == pytest.approx(before["block_se"], rel=1e-6)
+        expected = math.log(cell["high"] / cell["low"]) / (2 * z)
+        assert instance.block_se(cell) == pytest.approx(expected, rel=1e-3)
+        assert instance.block_se(cell) == pytest.approx(before["block_se"], rel=1e-6)
 
 
 def aa_file(path, cells, rates_rows=None, **extra):
     path.parent.mkdir(parents=True, exist_ok=True)
     clean = [{key: value for key, value in cell.items() if key not in ("reference", "twin")}
              for cell in cells]
-    path.write_text(json.dumps({"producer": "benchmarks.grid_aa", "cells": clean,
+    path.write_text(json.dumps({"producer": "benchmarks.grid.aa", "cells": clean,
                                 "rates": rates_rows if rates_rows is not None else rates(clean), **extra}))
     return path
 
 
 def test_the_grid_widens_warm_cells_by_the_first_aa_table_and_names_it(tmp_path, monkeypatch):
     local, committed = tmp_path / "results" / "grid-aa.json", tmp_path / "docs" / "grid-aa.json"
-    monkeypatch.setattr(grid, "AA_TABLES", (local, committed))
-    assert grid.aa_table() == (None, None)
+    monkeypatch.setattr(instance, "AA_TABLES", (local, committed))
+    assert instance.aa_table() == (None, None)
     assert table_instance_sd("jax", "train_step") == 0.0
-    assert "not measured" in grid.aa_rate_line(["jax"])
+    assert "not measured" in instance.aa_rate_line(["jax"])
     rng = np.random.default_rng(5)
     aa_file(committed, aa_cells(rng, 0.08, 16), judged_with={"jax": 0.0})
     committed_sd = table_instance_sd("jax", "network_forward")
@@ -202,8 +246,8 @@ def test_the_grid_widens_warm_cells_by_the_first_aa_table_and_names_it(tmp_path,
     assert table_instance_sd("jax", "build") == 0.0 and table_instance_sd("jax", "first_step") == 0.0
     assert table_instance_sd("torch", "train_step") == 0.0  # not measured on torch
     aa_file(local, aa_cells(rng, 0.0, 16), judged_with={"jax": committed_sd})
-    assert grid.aa_table()[0] == local and table_instance_sd("jax", "train_step") < committed_sd
-    line = grid.aa_rate_line(["jax", "torch"])
+    assert instance.aa_table()[0] == local and table_instance_sd("jax", "train_step") < committed_sd
+    line = instance.aa_rate_line(["jax", "torch"])
     assert str(local) in line and "torch not measured" in line
     assert f"judged with instance sd {committed_sd:.3f}" in line
     assert f"jax {table_instance_sd('jax', 'train_step'):.3f}" in line
@@ -212,15 +256,15 @@ def test_the_grid_widens_warm_cells_by_the_first_aa_table_and_names_it(tmp_path,
 def test_a_corrupt_aa_table_stops_the_grid_and_names_the_file(tmp_path, monkeypatch):
     corrupt = tmp_path / "grid-aa.json"
     corrupt.write_text('{"cells": [')
-    monkeypatch.setattr(grid, "AA_TABLES", (corrupt,))
+    monkeypatch.setattr(instance, "AA_TABLES", (corrupt,))
     with pytest.raises(ValueError, match="grid-aa.json"):
-        grid.aa_table()
-    corrupt.write_text('{"producer": "benchmarks.grid_aa"}')
-    with pytest.raises(ValueError, match="not written by benchmarks.grid_aa"):
-        grid.aa_table()
+        instance.aa_table()
+    corrupt.write_text('{"producer": "benchmarks.grid.aa"}')
+    with pytest.raises(ValueError, match="not written by benchmarks.grid.aa"):
+        instance.aa_table()
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit, match="grid-aa.json"):
-        grid.main(["--backends", "jax", "--json", str(tmp_path / "grid.json")])
+        run.main(["--backends", "jax", "--json", str(tmp_path / "grid.json")])
     assert not (tmp_path / "grid.json").exists()
 
 
@@ -240,9 +284,10 @@ def test_a_warm_cell_interleaves_call_by_call_and_runs_the_floor_back_to_back(mo
             log.append("floor")
             return 1e-4
 
-    monkeypatch.setattr(grid, "_warm_step", lambda suite, name, replicas: lambda: log.append(name))
+    monkeypatch.setattr(measure, "_warm_step", lambda suite, name, replicas: lambda: log.append(name))
     monkeypatch.setattr(benchmarks.floor, "FloorStep", FakeFloor)
-    samples = grid.measure_cell("train_step", 1, blocks=4, block_seconds=1e-3, pairs=3, candidates=("twin",))
+    samples = measure.measure_cell("train_step", 1, blocks=4, block_seconds=1e-3, pairs=3,
+                                   candidates=("twin",))
     assert set(samples) == {"reference", "twin", "floor"} and all(len(s) == 4 for s in samples.values())
     timed_calls = log[3:]  # one call each sizes the blocks
     runs = [[timed_calls[0], 1]]

@@ -8,6 +8,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from harness import result_files
+
 VALIDATION_SCHEMA = "multireplica-harness/validation/1"
 POWER_SCHEMA = "multireplica-harness/power/1"
 FIT_SCHEMA = "multireplica-harness/fit/1"
@@ -134,14 +136,8 @@ def now_iso():
 
 def check_writable(path, text_header=None):
     """Raise if ``path`` exists and is not one of our result files; create its parent folder."""
-    path = Path(path)
-    if path.exists():
-        if not _is_ours(path, text_header):
-            raise FileExistsError(
-                f"{path} exists and is not a validation result file; refusing to overwrite it"
-            )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+    return result_files.check_writable(path, lambda existing: _is_ours(existing, text_header),
+                                       "a validation result file")
 
 
 def _is_ours(path, text_header):
@@ -173,15 +169,12 @@ def load_table(paths, schema, error=ValueError, label="table"):
 
 
 def write_json(path, payload):
-    path = check_writable(path)
-    path.write_text(json.dumps(_plain(payload), indent=2) + "\n")
-    return path
+    return result_files.write_atomically(check_writable(path), json.dumps(_plain(payload), indent=2) + "\n")
 
 
-def write_text(path, text):
-    path = check_writable(path, TEXT_HEADER)
-    path.write_text(text)
-    return path
+def write_text(path, text, text_header=TEXT_HEADER):
+    """Write a text table whose first line starts with ``text_header`` (over ours only)."""
+    return result_files.write_atomically(check_writable(path, text_header), text)
 
 
 def _plain(value):

@@ -1,9 +1,10 @@
 """The report's "fraction of floor" block, read from the grid written by ``python -m benchmarks.grid``."""
 
-import json
 from pathlib import Path
 
-PERF_GRID_FILE = Path("results/perf/grid.json")
+from benchmarks.grid.table import DEFAULT_JSON, read_grid
+
+PERF_GRID_FILE = DEFAULT_JSON  # where the report looks: where the grid writes by default
 
 
 def perf_grid_context(path):
@@ -12,17 +13,13 @@ def perf_grid_context(path):
     path = Path(path)
     if not path.exists():
         return {"available": False, "path": str(path), "command": "", "rows": []}
-    try:
-        grid = json.loads(path.read_text())
-        cells = grid["cells"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"perf grid {path}: not a grid written by benchmarks.grid ({error})") from None
+    grid = read_grid(path)
     rows = [
         {"backend": cell["backend"], "replicas": cell["replicas"],
          "candidate": cell.get("candidate", "multidense"),
          "fused_fraction": cell["fused_fraction_of_floor"],
          "reference_fraction": cell["reference_fraction_of_floor"],
          "ratio": cell["ratio"], "low": cell["low"], "high": cell["high"]}
-        for cell in cells if cell.get("fused_fraction_of_floor") is not None
+        for cell in grid["cells"] if cell.get("fused_fraction_of_floor") is not None
     ]
     return {"available": True, "path": str(path), "command": grid.get("command", ""), "rows": rows}

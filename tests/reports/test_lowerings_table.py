@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.grid import write_json
 from benchmarks.lowerings import PRODUCER, lowering_row
+from harness.result_files import write_produced_json as write_json
 from reports.page.build import build_report
 from reports.page.lowerings_table import (
     GPU_LOWERINGS_FOLDER,

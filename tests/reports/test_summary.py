@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from reports.errors import ReportInputError
@@ -103,8 +104,25 @@ def test_the_box_quotes_the_a_a_ledger_of_whole_comparisons(tmp_path, timing_fil
     html = render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
     assert "A/A ledger: 3 whole <code>make compare</code> runs on identical code (tensorflow), 2 with" in html
     assert "worst benchmark b(R=1): 2/3, exact 95% interval 9.43 – 99.2 %" in html
+    assert "by the intervals' calibration no bound (under 10 runs" in html
     aa.ledger_path("tensorflow").write_text("{torn\n")
     with pytest.raises(ReportInputError, match="tensorflow.jsonl:1"):
         context(tmp_path, timing_files)
     aa.ledger_path("tensorflow").unlink()
     assert 'id="aa-ledger"' not in render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
+
+
+def test_the_box_quotes_the_ledger_s_calibration_bound(tmp_path, timing_files, monkeypatch):
+    from validation.timing import aa
+
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path / "timing-aa")
+    method = aa.method_fingerprint("tensorflow")
+    for ratio in np.exp(np.random.default_rng(0).normal(0, 0.01, 12)):  # intervals +-0.05: k about 0.5
+        rows = [{"benchmark": "a(R=1)", "verdict": "no detectable change", "ratio": ratio,
+                 "low": ratio * np.exp(-0.05), "high": ratio * np.exp(0.05), "mde": 1.1}]
+        record = aa.record_of({"head": "c" * 40, "rows": rows}, "tensorflow", method, {}, "now", 99.0)
+        aa.append_record(aa.ledger_path("tensorflow"), record)
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    html = render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
+    assert "by the intervals' calibration the worst bound is" in html
+    assert "(a(R=1); goal &lt;= 5 %: met)" in html

@@ -355,20 +355,14 @@ def judged(recorded):
 
 
 def publish(payload, path):
-    from validation.results import write_json
+    from validation.results import write_json, write_text
 
     text_path = Path(path).with_suffix(".txt")
     write_json(path, payload)
-    write_text(text_path, text_table(payload))
+    write_text(text_path, text_table(payload), TEXT_HEADER)
     print(text_table(payload))
     print(f"wrote {path} and {text_path}")
     return 0
-
-
-def write_text(path, text):
-    from validation.results import check_writable
-
-    check_writable(path, TEXT_HEADER).write_text(text)
 
 
 def reanalyse(args):

@@ -1,0 +1,112 @@
+"""The offset two warm models of identical code keep for their life, and the A/A table it is fitted on.
+
+A warm cell times one model of each implementation; the offset between two such models is invisible
+to the cell's blocks. The grid's A/A cells (``python -m benchmarks.grid.aa``) measure it; every warm
+cell's interval is widened by its upper limit.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from scipy import optimize, stats
+
+from benchmarks.grid import WARM_SUITES
+from benchmarks.grid.verdict import standard_error
+
+# this machine's A/A table first, else the committed one
+AA_TABLES = (Path("results/perf/grid-aa.json"), Path(__file__).resolve().parents[2] / "docs" / "grid-aa.json")
+
+
+def instance_sd(log_ratios, block_ses, confidence=0.95):
+    """``(estimate, upper)``: the sd of the instance offset from A/A cells, log scale.
+
+    Cell i's log ratio of identical code is ``offset_i + noise_i``, offset ~ N(0, tau^2) and noise of
+    the known standard error ``block_ses[i]``. ``Q(tau^2) = sum(d_i^2 / (tau^2 + se_i^2))`` is then
+    chi-square with n degrees of freedom (the mean is 0: identical code); the estimate solves ``Q = n``,
+    the one-sided upper limit ``Q = chi2.ppf(1 - confidence, n)`` (the Q-profile interval); 0 where
+    Q(0) is already below."""
+    d, se = (np.asarray(values, dtype=float) for values in (log_ratios, block_ses))
+    if d.ndim != 1 or d.shape != se.shape or d.size == 0 or not np.all(np.isfinite(d)) or not np.all(se > 0):
+        raise ValueError(f"log_ratios and block_ses must be paired and finite, se > 0; got {d.size} log "
+                         f"ratios and {se.size} standard errors")
+
+    def solve(target):
+        def excess(variance):
+            return float(np.sum(d**2 / (variance + se**2))) - target
+        if excess(0.0) <= 0:
+            return 0.0
+        return math.sqrt(optimize.brentq(excess, 0.0, float(np.sum(d**2)) / target))  # Q(that) <= target
+
+    return solve(d.size), solve(stats.chi2.ppf(1 - confidence, d.size))
+
+
+def instance_sds(cells):
+    """Per backend: ``{cells, sd, sd_upper}`` fitted (``instance_sd``) on the warm cells with a verdict."""
+    fitted = {}
+    for backend in sorted({cell["backend"] for cell in cells}):
+        warm = [cell for cell in cells if cell["backend"] == backend and cell["suite"] in WARM_SUITES
+                and cell["verdict"] != "n/a"]
+        if warm:
+            estimate, upper = instance_sd([math.log(cell["ratio"]) for cell in warm],
+                                          [block_se(cell) for cell in warm])
+            fitted[backend] = {"cells": len(warm), "sd": estimate, "sd_upper": upper}
+    return fitted
+
+
+def block_se(cell):
+    """A judged cell's standard error from its blocks alone: recorded, or, in tables written before
+    the grid added the instance sd, from its 99 % interval, then the blocks' alone."""
+    if cell.get("block_se") is not None:
+        return cell["block_se"]
+    return standard_error(cell["low"], cell["high"])
+
+
+def aa_table():
+    """``(path, table)`` of the grid's A/A table (``python -m benchmarks.grid.aa``): this machine's,
+    else the committed one; ``(None, None)`` when there is none."""
+    for path in AA_TABLES:
+        if path.exists():
+            try:
+                table = json.loads(path.read_text())
+                table["cells"], table["rates"]  # noqa: B018 - the two keys every reader needs
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValueError(f"grid A/A table {path}: not written by benchmarks.grid.aa "
+                                 f"({error!r})") from None
+            return path, table
+    return None, None
+
+
+def table_instance_sd(backend, suite, table=None):
+    """The instance sd (its upper limit) a cell of ``suite`` on ``backend`` is widened by: fitted on
+    the A/A table's warm cells; 0 for one-shot suites and where the table lacks the backend."""
+    table = aa_table()[1] if table is None else table
+    if suite not in WARM_SUITES or table is None:
+        return 0.0
+    fitted = instance_sds(table["cells"]).get(backend)
+    return fitted["sd_upper"] if fitted else 0.0
+
+
+def aa_rate_line(backends):
+    """The grid verdict's measured A/A rate (``python -m benchmarks.grid.aa``) on these backends, and
+    the instance sd that widens the warm cells."""
+    path, table = aa_table()
+    if table is None:
+        return ("A/A rate of the verdict: not measured, and warm cells not widened by an instance offset "
+                "(python -m benchmarks.grid.aa)")
+    rows = [row for row in table["rates"] if row["backend"] in backends]
+    fitted = instance_sds(table["cells"])
+    parts = []
+    for row in rows:
+        judged_with = table.get("judged_with", {}).get(row["backend"], 0.0)
+        parts.append(f"{row['backend']} {row['flags']}/{row['cells']} cells ({row['rate']:.1%}, 95% interval "
+                     f"{row['low95']:.1%}-{row['high95']:.1%}; judged with instance sd {judged_with:.3f})")
+    measured = {row["backend"] for row in rows}
+    parts += [f"{backend} not measured" for backend in sorted(set(backends) - measured)]
+    widened = [f"{backend} {fitted[backend]['sd_upper']:.3f} (estimate {fitted[backend]['sd']:.3f}, "
+               f"{fitted[backend]['cells']} cells)" for backend in backends if backend in fitted]
+    return (f"A/A rate of the verdict (reference against its copy, {path}): " + "; ".join(parts)
+            + "\nwarm cells' intervals widened by the instance sd, 95% upper limit, log scale: "
+            + ("; ".join(widened) or "none measured on these backends"))
+
