@@ -90,18 +90,26 @@ def test_the_page_opens_with_the_summary(built_report):
     assert html.index('id="summary"') < html.index('id="performance"') < html.index('id="validation"')
 
 
-def test_the_box_quotes_the_a_a_ledger_of_whole_comparisons(tmp_path, timing_files, monkeypatch):
+def page_with_ledger(tmp_path, timing_files, monkeypatch, runs):
+    """The summary box with a TensorFlow A/A ledger of ``runs`` (each a list of benchmark rows)."""
     from validation.timing import aa
 
     monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path / "timing-aa")
     method = aa.method_fingerprint("tensorflow")
-    names = ("a(R=1)", "b(R=1)")
-    for verdicts in (["no detectable change"] * 2, ["no detectable change", "slower"], ["faster", "slower"]):
-        rows = [{"benchmark": n, "verdict": v} for n, v in zip(names, verdicts, strict=True)]
+    for rows in runs:
         record = aa.record_of({"head": "c" * 40, "rows": rows}, "tensorflow", method, {}, "now", 99.0)
         aa.append_record(aa.ledger_path("tensorflow"), record)
     monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
-    html = render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
+    return render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
+
+
+def test_the_box_quotes_the_a_a_ledger_of_whole_comparisons(tmp_path, timing_files, monkeypatch):
+    from validation.timing import aa
+
+    names, quiet = ("a(R=1)", "b(R=1)"), "no detectable change"
+    runs = [[{"benchmark": n, "verdict": v} for n, v in zip(names, verdicts, strict=True)]
+            for verdicts in ([quiet, quiet], [quiet, "slower"], ["faster", "slower"])]
+    html = page_with_ledger(tmp_path, timing_files, monkeypatch, runs)
     assert "A/A ledger: 3 whole <code>make compare</code> runs on identical code (tensorflow), 2 with" in html
     assert "worst benchmark b(R=1): 2/3, exact 95% interval 9.43 – 99.2 %" in html
     assert "by the intervals' calibration no bound (under 10 runs" in html
@@ -113,16 +121,9 @@ def test_the_box_quotes_the_a_a_ledger_of_whole_comparisons(tmp_path, timing_fil
 
 
 def test_the_box_quotes_the_ledger_s_calibration_bound(tmp_path, timing_files, monkeypatch):
-    from validation.timing import aa
-
-    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path / "timing-aa")
-    method = aa.method_fingerprint("tensorflow")
-    for ratio in np.exp(np.random.default_rng(0).normal(0, 0.01, 12)):  # intervals +-0.05: k about 0.5
-        rows = [{"benchmark": "a(R=1)", "verdict": "no detectable change", "ratio": ratio,
-                 "low": ratio * np.exp(-0.05), "high": ratio * np.exp(0.05), "mde": 1.1}]
-        record = aa.record_of({"head": "c" * 40, "rows": rows}, "tensorflow", method, {}, "now", 99.0)
-        aa.append_record(aa.ledger_path("tensorflow"), record)
-    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
-    html = render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
+    runs = [[{"benchmark": "a(R=1)", "verdict": "no detectable change", "ratio": ratio,
+              "low": ratio * np.exp(-0.05), "high": ratio * np.exp(0.05), "mde": 1.1}]
+            for ratio in np.exp(np.random.default_rng(0).normal(0, 0.01, 12))]  # intervals +-0.05: k ~ 0.5
+    html = page_with_ledger(tmp_path, timing_files, monkeypatch, runs)
     assert "by the intervals' calibration the worst bound is" in html
     assert "(a(R=1); goal &lt;= 5 %: met)" in html
