@@ -17,10 +17,14 @@ which the cell's blocks cannot show: the grid's A/A cells measured it (``instanc
 cell's interval is widened by its upper limit (``harness.timing_rule.judge_paired``'s
 ``known_variance``), as ``make compare`` widens its intervals by the power table's round sd.
 
+Every run is appended to a history; over runs of the same code the sd of a warm cell's ratio from run
+to run, per R, is fitted (``history``), and a warm cell is widened by the larger of the two limits.
+
 Modules: ``verdict`` (a cell's ratio, interval and verdict), ``instance`` (the warm models' offset
-and the A/A table it is fitted on), ``measure`` (the interleaved blocks: one backend's worker),
-``table`` (the grid as text or markdown, read back from its JSON), ``run`` (the command, one
-subprocess per backend) and ``aa`` (the verdict's A/A rate).
+and the A/A table it is fitted on), ``history`` (the runs and their run-to-run spread),
+``measure`` (the interleaved blocks: one backend's worker), ``table`` (the grid as text or markdown,
+read back from its JSON), ``run`` (the command, one subprocess per backend) and ``aa`` (the
+verdict's A/A rate).
 """
 
 SUITES = ("train_step", "layer_forward", "layer_forward_backward", "network_forward", "build",

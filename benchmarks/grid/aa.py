@@ -23,7 +23,7 @@ from pathlib import Path
 
 from scipy import stats
 
-from benchmarks.grid import BACKENDS, SUITES, WARM_SUITES
+from benchmarks.grid import BACKENDS, SUITES, WARM_SUITES, history
 from benchmarks.grid.instance import aa_table, instance_sds, table_instance_sd
 from benchmarks.grid.run import parse_arguments, run_backend
 from harness.result_files import check_writable, json_field, write_atomically
@@ -82,6 +82,11 @@ def main(argv=None):
                    for backend in arguments.backends}
     print(f"warm cells judged with the instance sd of {before or 'no A/A table (none added)'}: "
           + ", ".join(f"{backend} {sd:.3f}" for backend, sd in judged_with.items()))
+    spread = {replicas: fit["sd_upper"] for replicas, fit in
+              history.spread_by_replicas(history.comparable_runs()[1]).items()}
+    if spread:  # the grid's own widening: the larger of the two
+        print("or, where larger, the grid's run-to-run sd: "
+              + ", ".join(f"R = {replicas} {sd:.3f}" for replicas, sd in spread.items()))
     cells = []
     for repeat in range(arguments.repeats):
         for backend in arguments.backends:
@@ -98,8 +103,8 @@ def main(argv=None):
               f"95% upper limit {fitted['sd_upper']:.3f} (judged with {judged_with[backend]:.3f})")
     payload = {"command": " ".join(["python -m benchmarks.grid.aa", *(argv or [])]),
                "seconds": time.perf_counter() - start, "judged_with": judged_with,
-               "judged_with_table": str(before) if before else None, "rates": table, "cells": cells,
-               "producer": PRODUCER}
+               "judged_with_table": str(before) if before else None, "judged_with_run_sd": spread,
+               "rates": table, "cells": cells, "producer": PRODUCER}
     write_atomically(check_json(arguments.json), json.dumps(payload, indent=1))
     print(f"written to {arguments.json} ({time.perf_counter() - start:.0f} s)")
 

@@ -32,14 +32,24 @@ def instance_sd(log_ratios, block_ses, confidence=0.95):
         raise ValueError(f"log_ratios and block_ses must be paired and finite, se > 0; got {d.size} log "
                          f"ratios and {se.size} standard errors")
 
-    def solve(target):
-        def excess(variance):
-            return float(np.sum(d**2 / (variance + se**2))) - target
-        if excess(0.0) <= 0:
-            return 0.0
-        return math.sqrt(optimize.brentq(excess, 0.0, float(np.sum(d**2)) / target))  # Q(that) <= target
+    def q(variance):
+        return float(np.sum(d**2 / (variance + se**2)))
 
-    return solve(d.size), solve(stats.chi2.ppf(1 - confidence, d.size))
+    return q_profile_sd(q, d.size, float(np.sum(d**2)), confidence)
+
+
+def q_profile_sd(q, degrees, spread, confidence=0.95):
+    """``(estimate, upper)`` of an sd from ``q(variance)``, a decreasing statistic that is chi-square
+    with ``degrees`` at the true variance: the estimate solves ``q = degrees``, the one-sided upper
+    limit ``q = chi2.ppf(1 - confidence, degrees)``; 0 where ``q(0)`` is already below. ``spread``: a
+    sum of squares with ``q(spread / target) <= target`` for every target (the search's upper end)."""
+
+    def solve(target):
+        if q(0.0) <= target:
+            return 0.0
+        return math.sqrt(optimize.brentq(lambda variance: q(variance) - target, 0.0, spread / target))
+
+    return solve(degrees), solve(stats.chi2.ppf(1 - confidence, degrees))
 
 
 def instance_sds(cells):

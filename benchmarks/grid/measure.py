@@ -7,7 +7,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from benchmarks.grid.instance import table_instance_sd
+from benchmarks.grid.history import cell_widening
 from benchmarks.grid.table import format_grid
 from benchmarks.grid.verdict import cell_verdict
 
@@ -75,14 +75,16 @@ def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("mul
     return samples
 
 
-def summarise(backend, suite, replicas, samples, candidate="multidense", table=None):
-    """One cell's JSON: ratio, interval and verdict (warm cells widened by the instance sd of the A/A
-    ``table``, by default the one ``aa_table`` finds), medians and, for the train step, the floor."""
+def summarise(backend, suite, replicas, samples, candidate="multidense", table=None, spread=None):
+    """One cell's JSON: ratio, interval and verdict (warm cells widened by the larger of the instance
+    sd of the A/A ``table`` and the run-to-run sd at R of the history's ``spread``, by default those
+    ``benchmarks.grid.history.cell_widening`` finds), medians and, for the train step, the floor."""
     from harness.registry import REFERENCE
 
     reference, fused = samples[REFERENCE], samples[candidate]
+    widening, instance, between = cell_widening(backend, suite, replicas, table, spread)
     cell = {"backend": backend, "suite": suite, "replicas": replicas, "candidate": candidate,
-            **cell_verdict(reference, fused, table_instance_sd(backend, suite, table)),
+            **cell_verdict(reference, fused, widening), "instance_sd": instance, "run_sd": between,
             "blocks": len(fused),
             "reference_seconds": statistics.median(reference),
             "fused_seconds": statistics.median(fused)}
@@ -103,14 +105,20 @@ def run_worker(arguments):
     each cell."""
     import keras
 
+    from benchmarks.grid.history import comparable_runs, spread_by_replicas
+    from harness.device import device_description
+
     backend = keras.backend.backend()
+    device = device_description(backend)
+    spread = spread_by_replicas(comparable_runs()[1])
     cells = []
     for suite in arguments.suites:
         for replicas in arguments.replicas:
             samples = measure_cell(suite, replicas, arguments.blocks, arguments.block_seconds,
                                    arguments.pairs, arguments.candidates)
             for candidate in arguments.candidates:
-                cell = summarise(backend, suite, replicas, samples, candidate)
+                cell = {**summarise(backend, suite, replicas, samples, candidate, spread=spread),
+                        "device": device}
                 print(format_grid([cell]).splitlines()[1], candidate, file=sys.stderr, flush=True)
                 cells.append(cell)
             Path(arguments.worker_output).write_text(json.dumps(cells))  # what is done survives a kill

@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks.grid import BACKENDS, SUITES
+from benchmarks.grid import BACKENDS, SUITES, history
 from benchmarks.grid.instance import aa_rate_line, aa_table
 from benchmarks.grid.table import (
     DEFAULT_JSON,
@@ -77,6 +79,7 @@ def print_grid(cells, markdown=False):
     print(VERDICT_LEGEND)
     print("cells: " + ", ".join(f"{count} {verdict}" for verdict, count in verdict_counts(cells).items()))
     print(aa_rate_line(sorted({cell["backend"] for cell in cells})))
+    print("\n".join(history.spread_lines()))
 
 
 def main(argv=None):
@@ -93,13 +96,17 @@ def main(argv=None):
             print_grid(grid["cells"], arguments.markdown)
             return
         check_writable(arguments.json)  # before minutes of timing
-        aa_table()  # a corrupt A/A table stops the grid now, not in its workers
+        aa_table()  # a corrupt A/A table or history stops the grid now, not in its workers
+        history.comparable_runs()
     except (FileExistsError, ValueError) as error:
         raise SystemExit(f"error: {error}") from None
+    command = " ".join(["python -m benchmarks.grid", *(argv or sys.argv[1:])])
+    started, start = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), time.perf_counter()
     cells = []
     for backend in arguments.backends:
         cells += run_backend(backend, arguments)
+    write_grid(arguments.json, {"command": command, "cells": cells})
+    history.append_run(history.HISTORIES[0], history.run_record(
+        cells, command, started, time.perf_counter() - start, history.code_fingerprint()))
     print_grid(cells, arguments.markdown)
-    write_grid(arguments.json, {"command": " ".join(["python -m benchmarks.grid", *(argv or sys.argv[1:])]),
-                                "cells": cells})
-    print(f"written to {arguments.json}")
+    print(f"written to {arguments.json}; appended to {history.HISTORIES[0]}")

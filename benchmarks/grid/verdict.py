@@ -25,10 +25,11 @@ def ratio_interval(block_ratios, confidence=0.95, seed=0):
     return median, float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def cell_verdict(reference_seconds, fused_seconds, instance_sd=0.0):
+def cell_verdict(reference_seconds, fused_seconds, offset_sd=0.0):
     """Reference / fused from per-block seconds, by the project's timing rule (``harness.timing_rule``:
-    99 % interval excluding 1 and at least 5 %), the interval widened by ``instance_sd`` (log scale,
-    the offset between two warm models). ``{ratio, low, high, verdict, block_se, instance_sd}``;
+    99 % interval excluding 1 and at least 5 %), the interval widened by ``offset_sd`` (log scale: an
+    offset the blocks cannot show, between two warm models or two runs). ``{ratio, low, high, verdict,
+    block_se, offset_sd}``;
     verdict ``win`` (fused faster), ``LOSS`` (fused slower), ``tie`` (no detectable difference),
     ``n/a`` (too few blocks); ``block_se``: the standard error from the blocks alone."""
     from harness.timing_rule import FASTER, NOT_COMPARABLE, SLOWER, judge_paired
@@ -37,18 +38,18 @@ def cell_verdict(reference_seconds, fused_seconds, instance_sd=0.0):
     if reference.shape != fused.shape or np.any(reference <= 0) or np.any(fused <= 0):
         raise ValueError(f"block seconds must be positive and paired, got {reference_seconds} and "
                          f"{fused_seconds}")
-    if not instance_sd >= 0:
-        raise ValueError(f"instance_sd must be >= 0, got {instance_sd}")
+    if not offset_sd >= 0:
+        raise ValueError(f"offset_sd must be >= 0, got {offset_sd}")
     log_ratios = np.log(fused) - np.log(reference)
     blocks_only = judge_paired(log_ratios)
     if blocks_only.verdict == NOT_COMPARABLE:
         ratio = float(np.median(reference / fused))
         return {"ratio": ratio, "low": ratio, "high": ratio, "verdict": "n/a", "block_se": None,
-                "instance_sd": instance_sd}
-    judged = judge_paired(log_ratios, known_variance=instance_sd**2) if instance_sd > 0 else blocks_only
+                "offset_sd": offset_sd}
+    judged = judge_paired(log_ratios, known_variance=offset_sd**2) if offset_sd > 0 else blocks_only
     return {"ratio": 1.0 / judged.ratio, "low": 1.0 / judged.high, "high": 1.0 / judged.low,
             "verdict": {FASTER: "win", SLOWER: "LOSS"}.get(judged.verdict, "tie"),
-            "block_se": standard_error(blocks_only.low, blocks_only.high), "instance_sd": instance_sd}
+            "block_se": standard_error(blocks_only.low, blocks_only.high), "offset_sd": offset_sd}
 
 
 def standard_error(low, high):

@@ -37,21 +37,21 @@ def test_the_grid_verdict_is_the_timing_rule():
     assert cell_verdict(reference[:3], reference[:3] / 2)["verdict"] == "n/a"  # 3 blocks: no verdict
     with pytest.raises(ValueError, match="block seconds"):
         cell_verdict([1.0, -1.0], [1.0, 1.0])
-    with pytest.raises(ValueError, match="instance_sd"):
-        cell_verdict(reference, reference, instance_sd=-0.1)
+    with pytest.raises(ValueError, match="offset_sd"):
+        cell_verdict(reference, reference, offset_sd=-0.1)
 
 
 def test_the_instance_sd_widens_the_interval_and_keeps_the_blocks_own_error():
     rng = np.random.default_rng(1)
     reference = np.exp(rng.normal(np.log(2e-3), 0.03, 15))
     fused = reference / 1.12 * np.exp(rng.normal(0, 0.02, 15))
-    alone, widened = cell_verdict(reference, fused), cell_verdict(reference, fused, instance_sd=0.06)
+    alone, widened = cell_verdict(reference, fused), cell_verdict(reference, fused, offset_sd=0.06)
     assert alone["verdict"] == "win" and widened["verdict"] == "tie"  # x1.12 within an offset of sd 0.06
     assert widened["ratio"] == alone["ratio"] and widened["block_se"] == alone["block_se"]
     assert widened["low"] < alone["low"] and widened["high"] > alone["high"]
     z = 2.5758
     assert np.log(widened["high"] / widened["ratio"]) >= z * 0.06  # at least the offset's own width
-    assert widened["instance_sd"] == 0.06
+    assert widened["offset_sd"] == 0.06
 
 
 def test_the_grid_aa_rate_counts_wins_and_losses_per_backend():
@@ -103,8 +103,11 @@ def test_report_block_reads_the_train_step_rows_and_says_when_the_grid_is_missin
              fused_fraction_of_roofline=4.5)]})
     context = perf_grid_context(path)
     assert context["available"] and context["command"] == "python -m benchmarks.grid"
-    rows = [(row["backend"], row["fused_fraction"], row["reference_fraction"]) for row in context["rows"]]
-    assert rows == [("jax", 1.25, 1.9)]
+    rows = [(row["backend"], row["fused_fraction"], row["reference_fraction"], row["verdict"])
+            for row in context["rows"]]
+    assert rows == [("jax", 1.25, 1.9, "tie")]
+    rates = "\n".join(context["rates"])
+    assert "A/A rate of the verdict" in rates and "run-to-run spread" in rates
 
 
 def test_the_markdown_table_has_a_row_per_cell_with_interval_verdict_blocks_and_floor():
