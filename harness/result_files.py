@@ -53,3 +53,24 @@ def write_produced_json(path, payload, producer, parameter="--json"):
     """Write ``payload`` with its ``producer`` to ``path``, never over another command's file."""
     check_producer(path, producer, parameter)
     return write_atomically(path, json.dumps({**payload, "producer": producer}, indent=1))
+
+
+def read_records(path, schema, error, what):
+    """The JSON lines of an append-only file, oldest first, as ``(line number, record)``; [] without
+    the file. A line that is not JSON, or not a dict of ``schema``, raises ``error`` naming the file,
+    the line and ``what`` it should be."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as problem:
+            raise error(f"{path}:{number}: not JSON ({problem.msg})") from None
+        if not isinstance(record, dict) or record.get("schema") != schema:
+            raise error(f"{path}:{number}: not {what} of schema {schema}")
+        records.append((number, record))
+    return records

@@ -21,15 +21,18 @@ import numpy as np
 
 from benchmarks.grid import WARM_SUITES
 from benchmarks.grid.instance import q_profile_sd, table_instance_sd
+from harness.result_files import read_records
 
 ROOT = Path(__file__).resolve().parents[2]
 # this machine's history first, else the committed one (the first with two runs of this code)
 HISTORIES = (Path("results/perf/grid-runs.jsonl"), ROOT / "docs" / "grid-runs.jsonl")
 SCHEMA = "multireplica-harness/grid-run/1"
 # what sets a cell's true ratio: the implementations, the networks and workloads they are built from,
-# and the cases the grid times (a change here starts the spread afresh)
+# and the cases the grid times (a change here starts the spread afresh); not the harness's writer of
+# result files or its timing rule, which judge and keep timings but take none
 CODE_PATHS = ("harness", "reference_impl", "multidense_impl", "benchmarks/cases.py", "benchmarks/device.py",
               "benchmarks/profiles.py", "benchmarks/twin_reference.py")
+NOT_CODE = ("harness/result_files.py", "harness/timing_rule.py")
 
 
 class HistoryError(ValueError):
@@ -37,12 +40,14 @@ class HistoryError(ValueError):
 
 
 def code_fingerprint(root=ROOT):
-    """A short hash of the Python files under ``CODE_PATHS``."""
+    """A short hash of the Python files under ``CODE_PATHS`` but ``NOT_CODE``."""
     digest = hashlib.sha256()
     for name in CODE_PATHS:
         path = Path(root) / name
         for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+            relative = file.relative_to(root).as_posix()
+            if relative not in NOT_CODE:
+                digest.update(relative.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -55,20 +60,10 @@ def run_record(cells, command, started, seconds, code):
 def load_history(path):
     """The runs of a history, oldest first; [] without the file. A line that is not a run of this
     schema is an error naming the file and the line."""
-    path = Path(path)
-    if not path.exists():
-        return []
     runs = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            run = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise HistoryError(f"grid history {path}:{number}: not JSON ({error.msg})") from None
-        if not isinstance(run, dict) or run.get("schema") != SCHEMA \
-                or not isinstance(run.get("cells"), list) or not isinstance(run.get("code"), str):
-            raise HistoryError(f"grid history {path}:{number}: not a grid run of schema {SCHEMA}")
+    for number, run in read_records(path, SCHEMA, HistoryError, "a grid run"):
+        if not isinstance(run.get("cells"), list) or not isinstance(run.get("code"), str):
+            raise HistoryError(f"{path}:{number}: a grid run without its cells or code")
         runs.append(run)
     return runs
 

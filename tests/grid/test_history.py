@@ -151,6 +151,9 @@ def test_the_code_fingerprint_follows_the_implementations_not_the_docs(tmp_path)
     before = history.code_fingerprint(tmp_path)
     (tmp_path / "docs" / "notes.md").write_text("changed")
     assert history.code_fingerprint(tmp_path) == before
+    for name in history.NOT_CODE:  # the result writer and the timing rule take no timing
+        (tmp_path / name).write_text("y = 1\n")
+    assert history.code_fingerprint(tmp_path) == before
     (tmp_path / "multidense_impl" / "module.py").write_text("x = 2\n")
     assert history.code_fingerprint(tmp_path) != before
 

@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.result_files import read_records
 from validation.results import exact_interval
 from validation.timing.calibration import calibrate
 from validation.timing.rates import (
@@ -76,19 +77,8 @@ def method_fingerprint(backend, root=ROOT):
 def load_ledger(path):
     """The records of a ledger, oldest first; [] if there is none. A line that is not a record of
     this schema is an error naming the file and the line (nothing is skipped silently)."""
-    path = Path(path)
-    if not path.exists():
-        return []
     records = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise LedgerError(f"{path}:{number}: not JSON ({error.msg})") from None
-        if not isinstance(record, dict) or record.get("schema") != SCHEMA:
-            raise LedgerError(f"{path}:{number}: not an A/A record of schema {SCHEMA}")
+    for number, record in read_records(path, SCHEMA, LedgerError, "an A/A record"):
         if not isinstance(record.get("rows"), list) or not all(
                 isinstance(row, dict) and {"benchmark", "verdict"} <= row.keys() for row in record["rows"]):
             raise LedgerError(f"{path}:{number}: its 'rows' lack a benchmark or a verdict")
