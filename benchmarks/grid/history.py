@@ -52,9 +52,12 @@ def code_fingerprint(root=ROOT):
 
 
 def run_record(cells, command, started, seconds, code):
-    """One grid run as a history line: its cells, command, start (ISO, UTC), seconds and code."""
+    """One grid run as a history line: its cells, command, start (ISO, UTC), seconds and code; each
+    backend's device description once (``devices``), not in every cell."""
+    devices = {cell["backend"]: cell["device"] for cell in cells if "device" in cell}
     return {"schema": SCHEMA, "code": code, "command": command, "started": started,
-            "seconds": round(seconds, 1), "cells": cells}
+            "seconds": round(seconds, 1), "devices": devices,
+            "cells": [{key: value for key, value in cell.items() if key != "device"} for cell in cells]}
 
 
 def load_history(path):

@@ -98,25 +98,57 @@ def table_instance_sd(backend, suite, table=None):
     return fitted["sd_upper"] if fitted else 0.0
 
 
+def rates(cells, by="backend"):
+    """Per value of the cell field ``by`` (``backend`` or ``replicas``; None: one row of all cells):
+    the false alarms (win or LOSS) of identical code over the cells with a verdict, with the exact
+    95 % interval."""
+    rows = []
+    for value in sorted({cell[by] for cell in cells}) if by else ["all"]:
+        judged = [cell for cell in cells if (not by or cell[by] == value) and cell["verdict"] != "n/a"]
+        flags = sum(cell["verdict"] in ("win", "LOSS") for cell in judged)
+        interval = stats.binomtest(flags, len(judged)).proportion_ci(0.95, method="exact") if judged else None
+        rows.append({by or "cells_of": value, "flags": flags, "cells": len(judged),
+                     "rate": flags / len(judged) if judged else float("nan"),
+                     "low95": float(interval.low) if interval else float("nan"),
+                     "high95": float(interval.high) if interval else float("nan")})
+    return rows
+
+
+def judged_widening(cells):
+    """The widening (log-scale sd) the judged warm ``cells`` were judged with, as ``"a"`` or ``"a-b"``:
+    recorded per cell (tables written before the run-to-run spread: their instance sd)."""
+    values = sorted(cell.get("offset_sd", cell.get("instance_sd", 0.0)) for cell in cells
+                    if cell["suite"] in WARM_SUITES and cell["verdict"] != "n/a")
+    if not values:
+        return "none"
+    return f"{values[0]:.3f}" if values[-1] - values[0] < 5e-4 else f"{values[0]:.3f}-{values[-1]:.3f}"
+
+
+def rate_text(row):
+    return (f"{row['flags']}/{row['cells']} cells ({row['rate']:.1%}, 95% interval "
+            f"{row['low95']:.1%}-{row['high95']:.1%})")
+
+
 def aa_rate_line(backends):
-    """The grid verdict's measured A/A rate (``python -m benchmarks.grid.aa``) on these backends, and
-    the instance sd that widens the warm cells."""
+    """The grid verdict's measured A/A rate (``python -m benchmarks.grid.aa``) on these backends, per
+    backend and per R, and the instance sd that widens the warm cells."""
     path, table = aa_table()
     if table is None:
         return ("A/A rate of the verdict: not measured, and warm cells not widened by an instance offset "
                 "(python -m benchmarks.grid.aa)")
-    rows = [row for row in table["rates"] if row["backend"] in backends]
+    cells = [cell for cell in table["cells"] if cell["backend"] in backends]
     fitted = instance_sds(table["cells"])
-    parts = []
-    for row in rows:
-        judged_with = table.get("judged_with", {}).get(row["backend"], 0.0)
-        parts.append(f"{row['backend']} {row['flags']}/{row['cells']} cells ({row['rate']:.1%}, 95% interval "
-                     f"{row['low95']:.1%}-{row['high95']:.1%}; judged with instance sd {judged_with:.3f})")
-    measured = {row["backend"] for row in rows}
+    parts = [f"{row['backend']} {rate_text(row)}; judged with widening "
+             f"{judged_widening([cell for cell in cells if cell['backend'] == row['backend']])}"
+             for row in rates(cells)]
+    measured = {cell["backend"] for cell in cells}
+    if len(measured) > 1:
+        parts.append(f"all {len(measured)} together {rate_text(rates(cells, None)[0])}")
     parts += [f"{backend} not measured" for backend in sorted(set(backends) - measured)]
+    by_replicas = "; ".join(f"R = {row['replicas']} {rate_text(row)}" for row in rates(cells, "replicas"))
     widened = [f"{backend} {fitted[backend]['sd_upper']:.3f} (estimate {fitted[backend]['sd']:.3f}, "
                f"{fitted[backend]['cells']} cells)" for backend in backends if backend in fitted]
     return (f"A/A rate of the verdict (reference against its copy, {path}): " + "; ".join(parts)
+            + (f"\nA/A rate by R over these backends: {by_replicas}" if by_replicas else "")
             + "\nwarm cells' intervals widened by the instance sd, 95% upper limit, log scale: "
             + ("; ".join(widened) or "none measured on these backends"))
-

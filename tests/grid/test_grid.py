@@ -62,6 +62,56 @@ def test_the_grid_aa_rate_counts_wins_and_losses_per_backend():
     assert jax["low95"] < 1 / 3 < jax["high95"] and torch["high95"] == pytest.approx(0.975)
 
 
+def test_the_aa_rate_line_gives_the_rate_per_r_and_the_range_of_widenings_judged_with(tmp_path, monkeypatch):
+    table = tmp_path / "grid-aa.json"
+    monkeypatch.setattr(instance, "AA_TABLES", (table,))
+    cells = [{"backend": "jax", "suite": "train_step", "replicas": replicas, "verdict": verdict,
+              "ratio": 1.0, "block_se": 0.02, "offset_sd": offset}
+             for replicas, verdict, offset in ((1, "tie", 0.02), (1, "tie", 0.02), (100, "LOSS", 0.126),
+                                               (100, "tie", 0.126), (100, "n/a", 0.5))]
+    aa_file(table, cells)
+    by_replicas = {row["replicas"]: row for row in rates(cells, "replicas")}
+    assert (by_replicas[1]["flags"], by_replicas[1]["cells"]) == (0, 2)
+    assert (by_replicas[100]["flags"], by_replicas[100]["cells"]) == (1, 2)  # the n/a cell not judged
+    line = instance.aa_rate_line(["jax"])
+    assert "jax 1/4 cells" in line and "judged with widening 0.020-0.126" in line and "together" not in line
+    aa_file(table, [*cells, {**cells[0], "backend": "torch", "verdict": "win"}])
+    assert "all 2 together 2/5 cells (40.0%" in instance.aa_rate_line(["jax", "torch"])
+    aa_file(table, cells)
+    assert "R = 1 0/2 cells" in line and "R = 100 1/2 cells (50.0%" in line
+
+
+def test_append_adds_a_run_to_the_aa_table_and_keeps_the_runs_before(tmp_path, monkeypatch):
+    from benchmarks.grid import aa
+
+    verdicts = iter(["tie", "LOSS"])
+    monkeypatch.setattr(aa, "run_backend", lambda backend, arguments: [
+        {"backend": backend, "suite": "train_step", "replicas": arguments.replicas[0], "ratio": 1.0,
+         "block_se": 0.02, "verdict": next(verdicts)}])
+    monkeypatch.setattr(aa, "aa_table", lambda: (None, None))
+    path = tmp_path / "grid-aa.json"
+    with pytest.raises(SystemExit):  # nothing to append to
+        aa.main(["--repeats", "1", "--backends", "jax", "--json", str(path), "--append"])
+    assert not path.exists()
+    aa_file(path, [], command="an older run, before runs were kept")
+    aa.main(["--repeats", "1", "--backends", "jax", "--suites", "train_step", "--replicas", "1",
+             "--json", str(path), "--append"])
+    aa.main(["--repeats", "1", "--backends", "jax", "--suites", "train_step", "--replicas", "100",
+             "--json", str(path), "--append"])
+    table = json.loads(path.read_text())
+    assert [cell["replicas"] for cell in table["cells"]] == [1, 100]
+    assert [(cell["repeat"], cell["run"]) for cell in table["cells"]] == [(0, 1), (1, 2)]
+    assert [run["cells"] for run in table["runs"]] == [0, 1, 1]
+    assert table["runs"][0]["command"] == "an older run, before runs were kept"
+    assert "--replicas 100" in table["runs"][2]["command"] == table["command"]
+    assert [(row["replicas"], row["flags"]) for row in table["rates_by_replicas"]] == [(1, 0), (100, 1)]
+    assert (table["rates"][0]["flags"], table["rates"][0]["cells"]) == (1, 2)
+    path.write_text('{"producer": "benchmarks.grid.aa", "cell": []}')  # ours, but not a table
+    with pytest.raises(SystemExit):
+        aa.main(["--repeats", "1", "--backends", "jax", "--json", str(path), "--append"])
+    assert path.read_text() == '{"producer": "benchmarks.grid.aa", "cell": []}'
+
+
 def cell(suite, ratio, low, verdict="tie", **extra):
     return {"backend": "jax", "suite": suite, "replicas": 100, "ratio": ratio, "low": low,
             "high": ratio + 0.1, "verdict": verdict, **extra}
@@ -248,11 +298,11 @@ def test_the_grid_widens_warm_cells_by_the_first_aa_table_and_names_it(tmp_path,
     assert committed_sd > 0.04
     assert table_instance_sd("jax", "build") == 0.0 and table_instance_sd("jax", "first_step") == 0.0
     assert table_instance_sd("torch", "train_step") == 0.0  # not measured on torch
-    aa_file(local, aa_cells(rng, 0.0, 16), judged_with={"jax": committed_sd})
+    aa_file(local, [{**cell, "offset_sd": committed_sd} for cell in aa_cells(rng, 0.0, 16)])
     assert instance.aa_table()[0] == local and table_instance_sd("jax", "train_step") < committed_sd
     line = instance.aa_rate_line(["jax", "torch"])
     assert str(local) in line and "torch not measured" in line
-    assert f"judged with instance sd {committed_sd:.3f}" in line
+    assert f"judged with widening {committed_sd:.3f};" in line
     assert f"jax {table_instance_sd('jax', 'train_step'):.3f}" in line
 
 

@@ -118,6 +118,9 @@ def test_the_history_appends_runs_and_names_a_corrupt_line_without_touching_it(t
         history.append_run(path, record(grid["cells"]))
     runs = history.load_history(path)
     assert len(runs) == 2 and runs[0]["code"] == "abc" and runs[0]["seconds"] == 600.0
+    cells = [{"backend": "jax", "device": "CPU x2", "ratio": ratio} for ratio in (1.0, 2.0)]
+    described = history.run_record(cells, "grid", "", 1.0, "abc")
+    assert described["devices"] == {"jax": "CPU x2"} and all("device" not in c for c in described["cells"])
     for corrupt in ("{not json", json.dumps({"schema": "other", "cells": []}),
                     json.dumps({"schema": history.SCHEMA, "cells": "x", "code": "abc"})):
         path.write_text(path.read_text().splitlines()[0] + "\n" + corrupt + "\n")
