@@ -125,6 +125,7 @@ def judged_widening(cells):
 
 
 def rate_text(row):
+    """``"flags/cells cells (rate, 95% interval low-high)"`` of a ``rates`` row."""
     return (f"{row['flags']}/{row['cells']} cells ({row['rate']:.1%}, 95% interval "
             f"{row['low95']:.1%}-{row['high95']:.1%})")
 
