@@ -51,14 +51,6 @@ class CheckResult:
         return _plain(record)
 
 
-def exact_interval(successes, trials):
-    """Clopper-Pearson (exact) 95 % interval of a binomial proportion, as (low, high)."""
-    from scipy import stats
-
-    interval = stats.binomtest(successes, trials).proportion_ci(0.95, method="exact")
-    return float(interval.low), float(interval.high)
-
-
 def p_value_check(name, group, parameters, p_value, alpha, details):
     """A hypothesis-test check: pass when the (Bonferroni-adjusted) p-value is >= ``alpha``."""
     return CheckResult(name, group, parameters, "bonferroni_adjusted_p_value", float(p_value),

@@ -29,10 +29,10 @@ HISTORIES = (Path("results/perf/grid-runs.jsonl"), ROOT / "docs" / "grid-runs.js
 SCHEMA = "multireplica-harness/grid-run/1"
 # what sets a cell's true ratio: the implementations, the networks and workloads they are built from,
 # and the cases the grid times (a change here starts the spread afresh); not the harness's writer of
-# result files or its timing rule, which judge and keep timings but take none
+# result files, its timing rule or its rate intervals, which judge and keep timings but take none
 CODE_PATHS = ("harness", "reference_impl", "multidense_impl", "benchmarks/cases.py", "benchmarks/device.py",
               "benchmarks/profiles.py", "benchmarks/twin_reference.py")
-NOT_CODE = ("harness/result_files.py", "harness/timing_rule.py")
+NOT_CODE = ("harness/result_files.py", "harness/timing_rule.py", "harness/proportions.py")
 
 
 class HistoryError(ValueError):

@@ -14,6 +14,7 @@ from scipy import optimize, stats
 
 from benchmarks.grid import WARM_SUITES
 from benchmarks.grid.verdict import standard_error
+from harness.proportions import exact_interval
 
 # this machine's A/A table first, else the committed one
 AA_TABLES = (Path("results/perf/grid-aa.json"), Path(__file__).resolve().parents[2] / "docs" / "grid-aa.json")
@@ -106,11 +107,9 @@ def rates(cells, by="backend"):
     for value in sorted({cell[by] for cell in cells}) if by else ["all"]:
         judged = [cell for cell in cells if (not by or cell[by] == value) and cell["verdict"] != "n/a"]
         flags = sum(cell["verdict"] in ("win", "LOSS") for cell in judged)
-        interval = stats.binomtest(flags, len(judged)).proportion_ci(0.95, method="exact") if judged else None
+        low, high = exact_interval(flags, len(judged)) if judged else (float("nan"), float("nan"))
         rows.append({by or "cells_of": value, "flags": flags, "cells": len(judged),
-                     "rate": flags / len(judged) if judged else float("nan"),
-                     "low95": float(interval.low) if interval else float("nan"),
-                     "high95": float(interval.high) if interval else float("nan")})
+                     "rate": flags / len(judged) if judged else float("nan"), "low95": low, "high95": high})
     return rows
 
 

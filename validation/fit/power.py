@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from harness.nnpdf import NNPDF_CLIPNORM
+from harness.proportions import exact_interval
 from validation.defects import module_name
 from validation.defects.shared_dropout_mask import PartlySharedDropout
 from validation.results import (
     FIT_POWER_SCHEMA,
     TEXT_HEADER,
     environment,
-    exact_interval,
     load_table,
     now_iso,
 )

@@ -25,10 +25,10 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from harness.nnpdf import NNPDF_CLIPNORM
+from harness.proportions import exact_interval
 from validation.results import (
     TEXT_HEADER,
     environment,
-    exact_interval,
     load_table,
     now_iso,
     write_json,

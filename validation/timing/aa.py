@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.proportions import exact_interval
 from harness.result_files import read_records
-from validation.results import exact_interval
 from validation.timing.calibration import calibrate
 from validation.timing.rates import (
     BOUND_GOAL,

@@ -34,7 +34,7 @@ import numpy as np
 from scipy import stats
 
 from harness.device import device_description
-from validation.results import exact_interval
+from harness.proportions import exact_interval
 from validation.timing import variance
 from validation.timing.commits import export, plant, resolve
 from validation.timing.method import (
