@@ -153,14 +153,14 @@ def disjoint_intervals(runs):
     return counts
 
 
-def cell_widening(backend, suite, replicas, table=None, spread=None):
+def cell_widening(backend, suite, replicas, spread, table=None):
     """``(widening, instance_sd, run_sd)``: a warm cell's interval is widened by the larger of the A/A
-    table's instance sd and the history's run-to-run upper limit at ``replicas`` (``spread``, by
-    default fitted on ``comparable_runs``); one-shot suites: zeros."""
+    table's instance sd and the history's run-to-run upper limit at ``replicas`` (``spread``, what
+    ``spread_by_replicas(comparable_runs()[1])`` fits, read once per run by the caller); one-shot
+    suites: zeros."""
     if suite not in WARM_SUITES:
         return 0.0, 0.0, 0.0
     instance = table_instance_sd(backend, suite, table)
-    spread = spread_by_replicas(comparable_runs()[1]) if spread is None else spread
     between = spread.get(replicas, {}).get("sd_upper", 0.0)
     return max(instance, between), instance, between
 

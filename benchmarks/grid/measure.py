@@ -75,14 +75,14 @@ def measure_cell(suite, replicas, blocks, block_seconds, pairs, candidates=("mul
     return samples
 
 
-def summarise(backend, suite, replicas, samples, candidate="multidense", table=None, spread=None):
+def summarise(backend, suite, replicas, samples, spread, candidate="multidense", table=None):
     """One cell's JSON: ratio, interval and verdict (warm cells widened by the larger of the instance
-    sd of the A/A ``table`` and the run-to-run sd at R of the history's ``spread``, by default those
-    ``benchmarks.grid.history.cell_widening`` finds), medians and, for the train step, the floor."""
+    sd of the A/A ``table`` and the run-to-run sd at R of the history's ``spread``, see
+    ``benchmarks.grid.history.cell_widening``), medians and, for the train step, the floor."""
     from harness.registry import REFERENCE
 
     reference, fused = samples[REFERENCE], samples[candidate]
-    widening, instance, between = cell_widening(backend, suite, replicas, table, spread)
+    widening, instance, between = cell_widening(backend, suite, replicas, spread, table)
     cell = {"backend": backend, "suite": suite, "replicas": replicas, "candidate": candidate,
             **cell_verdict(reference, fused, widening), "instance_sd": instance, "run_sd": between,
             "blocks": len(fused),
@@ -117,7 +117,7 @@ def run_worker(arguments):
             samples = measure_cell(suite, replicas, arguments.blocks, arguments.block_seconds,
                                    arguments.pairs, arguments.candidates)
             for candidate in arguments.candidates:
-                cell = {**summarise(backend, suite, replicas, samples, candidate, spread=spread),
+                cell = {**summarise(backend, suite, replicas, samples, spread, candidate),
                         "device": device}
                 print(format_grid([cell]).splitlines()[1], candidate, file=sys.stderr, flush=True)
                 cells.append(cell)

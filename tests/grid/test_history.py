@@ -164,10 +164,10 @@ def test_the_code_fingerprint_follows_the_implementations_not_the_docs(tmp_path)
 def test_a_warm_cell_is_widened_by_the_larger_of_instance_and_run_to_run_sd(monkeypatch):
     monkeypatch.setattr(history, "table_instance_sd", lambda backend, suite, table=None: 0.03)
     spread = {100: {"sd_upper": 0.12}, 10: {"sd_upper": 0.01}}
-    assert history.cell_widening("jax", "train_step", 100, spread=spread) == (0.12, 0.03, 0.12)
-    assert history.cell_widening("jax", "layer_forward", 10, spread=spread) == (0.03, 0.03, 0.01)
-    assert history.cell_widening("jax", "network_forward", 1, spread=spread) == (0.03, 0.03, 0.0)
-    assert history.cell_widening("jax", "build", 100, spread=spread) == (0.0, 0.0, 0.0)
+    assert history.cell_widening("jax", "train_step", 100, spread) == (0.12, 0.03, 0.12)
+    assert history.cell_widening("jax", "layer_forward", 10, spread) == (0.03, 0.03, 0.01)
+    assert history.cell_widening("jax", "network_forward", 1, spread) == (0.03, 0.03, 0.0)
+    assert history.cell_widening("jax", "build", 100, spread) == (0.0, 0.0, 0.0)
 
 
 def test_a_grid_run_is_appended_and_its_spread_printed(tmp_path, monkeypatch, capsys):
