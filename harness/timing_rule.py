@@ -13,6 +13,11 @@ paired units, or each side). A change is declared only when both hold: the inter
 what keeps process-level effects that no interval sees (each worker process has its own memory
 layout) from being called a change; its false-alarm and detection rates are measured by
 ``python -m validation.timing.power`` on the real pipeline.
+
+A comparison may also pass a floor (``floor_sd``, log scale): each side of its interval is then at
+least ``QUANTILE * floor_sd`` wide. ``make compare`` passes the spread that identical code showed from
+whole comparison to whole comparison (``validation.timing.floors``), so no interval claims more
+precision than repeated runs of the same comparison have.
 """
 
 import math
@@ -27,6 +32,8 @@ TRIM = 0.1  # trimmed-mean proportion cut from each end of the paired log ratios
 RESAMPLES = 2000
 MIN_UNITS = 10  # fewer paired blocks: no verdict ("not comparable"); a bootstrap of a few is overconfident
 MIN_SAMPLES = 6  # fewer unpaired samples a side: no verdict (asv's own test needs 6 a side too)
+
+QUANTILE = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))  # the interval's z (2.576 at 99 %)
 
 SLOWER, FASTER, NO_CHANGE, NOT_COMPARABLE = "slower", "faster", "no detectable change", "not comparable"
 
@@ -72,7 +79,7 @@ def _trimmed_mean(values, axis=-1):
     return stats.trim_mean(values, TRIM, axis=axis)
 
 
-def judge_paired(log_ratios, groups=None, min_effect=MIN_EFFECT, seed=0, known_variance=0.0):
+def judge_paired(log_ratios, groups=None, min_effect=MIN_EFFECT, seed=0, known_variance=0.0, floor_sd=0.0):
     """The verdict on paired units: ``log_ratios[i] = log(numerator_i / denominator_i)``.
 
     ``groups`` (one label per unit, e.g. the round: a fresh pair of processes and models) makes the
@@ -109,13 +116,35 @@ def judge_paired(log_ratios, groups=None, min_effect=MIN_EFFECT, seed=0, known_v
         low, high = _cluster_interval(values, groups, seed)
     if known_variance > 0:
         low, high = _widened(estimate, low, high, known_variance)
+    low, high = floored_interval(estimate, low, high, floor_sd)
     return TimingVerdict(math.exp(estimate), math.exp(low), math.exp(high),
                          verdict_of(estimate, low, high, min_effect), int(values.size), "paired blocks")
 
 
+def floored_interval(estimate, low, high, floor_sd):
+    """Log-scale interval (``low``, ``high``) around ``estimate`` with each side at least
+    ``QUANTILE * floor_sd`` wide; a side already wider is kept."""
+    if not floor_sd >= 0:
+        raise ValueError(f"floor_sd must be >= 0, got {floor_sd}")
+    if floor_sd == 0:
+        return low, high
+    half = QUANTILE * floor_sd
+    return min(low, estimate - half), max(high, estimate + half)
+
+
+def with_floor(ratio, low, high, floor_sd, min_effect=MIN_EFFECT):
+    """(low, high, verdict) of a recorded ratio and interval once floored (``floored_interval``): how
+    the rule with a floor judges a comparison recorded without one. None for a row without interval."""
+    if None in (ratio, low, high):
+        return None
+    estimate = math.log(ratio)
+    log_low, log_high = floored_interval(estimate, math.log(low), math.log(high), floor_sd)
+    return math.exp(log_low), math.exp(log_high), verdict_of(estimate, log_low, log_high, min_effect)
+
+
 def _widened(estimate, low, high, known_variance):
     """Each end of the interval moved out by the known variance, added in quadrature."""
-    extra = (stats.norm.ppf(0.5 + CONFIDENCE / 2) * math.sqrt(known_variance)) ** 2
+    extra = (QUANTILE * math.sqrt(known_variance)) ** 2
     return (estimate - math.sqrt((estimate - low) ** 2 + extra),
             estimate + math.sqrt((high - estimate) ** 2 + extra))
 

@@ -127,3 +127,27 @@ def test_the_box_quotes_the_ledger_s_calibration_bound(tmp_path, timing_files, m
     html = page_with_ledger(tmp_path, timing_files, monkeypatch, runs)
     assert "by the intervals' calibration the worst bound is" in html
     assert "(a(R=1); goal &lt;= 5 %: met)" in html
+
+
+def test_the_box_says_how_many_runs_an_earlier_method_recorded_and_their_flags_now(
+        tmp_path, timing_files, monkeypatch):
+    import json
+
+    from validation.timing import aa
+
+    folder = tmp_path / "timing-aa"
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", folder)
+    ratios = np.exp(np.random.default_rng(0).normal(0, 0.02, 12))
+    runs = [(r, r * np.exp(-0.026), r * np.exp(0.026), "no detectable change") for r in ratios]
+    runs.append((1.052, 1.03, 1.075, "slower"))  # the earlier rule's false alarm, just past x1.05
+    for ratio, low, high, verdict in runs:
+        rows = [{"benchmark": "a(R=1)", "verdict": verdict, "ratio": ratio, "low": low, "high": high}]
+        record = aa.record_of({"head": "c" * 40, "rows": rows}, "tensorflow", "older", {}, "now", 99.0)
+        aa.append_record(aa.ledger_path("tensorflow"), record)
+    method = aa.method_fingerprint("tensorflow")
+    (folder / "rejudged.json").write_text(json.dumps({"tensorflow": {"from": ["older"], "under": method}}))
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    html = render({"summary": context(tmp_path, timing_files)}, "summary.html.j2")
+    assert "13 whole <code>make compare</code> runs" in html
+    assert "13 of them recorded by an earlier method and judged again" in html
+    assert "1 flag(s) as recorded, 0 now" in html

@@ -2,6 +2,7 @@
 
 import gc
 import json
+import math
 import subprocess
 from pathlib import Path
 
@@ -188,3 +189,19 @@ def test_a_power_table_of_another_design_says_so():
     assert "rebuilt every 1 pair(s)" in design_mismatch({}, "torch")  # a table from before the field
     assert design_mismatch(rebuilt, "torch") is None and design_mismatch(kept, "tensorflow") is None
     assert "NOT this comparison's design" in design_mismatch(rebuilt, "jax")
+
+
+def test_the_output_says_what_floors_the_intervals_or_why_nothing_does(tmp_path, monkeypatch):
+    from harness.timing_rule import QUANTILE
+    from validation.timing import aa, compare
+
+    assert "no run-to-run floor (3 A/A runs" in compare.floor_line({}, 3, None, "jax")
+    line = compare.floor_line({"a": 0.01, "b": 0.04}, 141, None, "jax")
+    assert "141 A/A ledger runs on jax" in line
+    assert f"x{math.exp(QUANTILE * 0.01):.3f}-x{math.exp(QUANTILE * 0.04):.3f}" in line
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path)
+    (tmp_path / "jax.jsonl").write_text("{torn\n")
+    floors, runs, error = compare._floors("jax")
+    assert (floors, runs) == ({}, 0) and "jax.jsonl:1" in error
+    assert "could not be read" in compare.floor_line(floors, runs, error, "jax")
+    assert (tmp_path / "jax.jsonl").read_text() == "{torn\n"  # refused, left as it was

@@ -2,7 +2,9 @@
 independent runs of one method, exact intervals, and the runs the <= 5 % bound needs."""
 
 import json
+import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -139,3 +141,61 @@ def test_make_compare_quotes_the_worst_benchmark_of_this_methods_runs(tmp_path, 
     assert "1 runs of another method version" in lines[-1]
     aa.ledger_path("tensorflow").write_text("{torn\n")
     assert "tensorflow.jsonl:1" in aa.ledger_lines("tensorflow")[0]
+
+
+def aa_run(ratio, low, high, verdict, method):
+    rows = [{"benchmark": BENCHMARKS[0], "verdict": verdict, "ratio": ratio, "low": low, "high": high}]
+    return aa.record_of({"head": "c0ffee", "rows": rows}, "tensorflow", method, {"device": "test"},
+                        "2026-12-01T00:00:00Z", 90.0)
+
+
+def quiet_runs(count, method, seed=0):
+    """A/A runs whose ratios spread by sd 0.02 while each interval claims sd 0.01 (too narrow)."""
+    ratios = np.exp(np.random.default_rng(seed).normal(0, 0.02, count))
+    return [aa_run(r, r * math.exp(-0.026), r * math.exp(0.026), "no detectable change", method)
+            for r in ratios]
+
+
+def test_an_earlier_methods_runs_are_judged_again_under_the_method_named_and_floor_each_other():
+    marginal = aa_run(1.06, 1.03, 1.09, "slower", "old")  # the old rule's false alarm, past x1.05
+    real = aa_run(1.40, 1.30, 1.50, "slower", "old")  # a slowdown far past any floor (a planted defect)
+    records = quiet_runs(30, "old") + [marginal, real] + quiet_runs(5, "new", seed=1)
+    named = {"tensorflow": {"from": ["old"], "under": "new"}}
+    summary = aa.summarise(records, "tensorflow", "new", rejudged=named)
+    row = summary["rows"][0]
+    assert summary["runs"] == 37 and summary["rejudged_runs"] == 32 and row["runs"] == 37
+    assert summary["rejudged_recorded_flags"] == 2 and summary["rejudged_flags"] == 1 and row["flags"] == 1
+    assert 0.02 < row["floor_sd"] < 0.1  # the 37 runs' spread, the slowdown included
+    lines = aa.summary_lines(summary, "L")
+    assert any("32 recorded by method old and judged again" in line and "2 flag(s) as recorded, 1 now" in line
+               for line in lines)
+    # another method in force: the earlier runs count for nothing (but still measure its floor)
+    other = aa.summarise(records, "tensorflow", "newer", rejudged=named)
+    assert other["runs"] == 0 and other["other_methods"] == 37
+    assert set(aa.floors(aa.floor_source(records, "tensorflow", "newer", named))) == {BENCHMARKS[0]}
+
+
+def test_a_run_judged_again_is_never_floored_by_its_own_ratio():
+    records = quiet_runs(12, "old") + [aa_run(1.30, 1.25, 1.35, "slower", "old")]
+    again = aa.counted_runs(records, "tensorflow", "new", {"tensorflow": {"from": ["old"], "under": "new"}})
+    last = again[-1][1][0]
+    assert last["floor_sd"] == pytest.approx(aa.floors(records[:12])[BENCHMARKS[0]])
+    assert last["verdict"] == "slower" and last["recorded_verdict"] == "slower"
+
+
+@pytest.mark.parametrize("text", ["{torn", json.dumps({"jax": {"from": "old", "under": "new"}}),
+                                  json.dumps({"jax": {"from": ["old"]}})])
+def test_a_malformed_rejudged_file_is_refused_by_name(tmp_path, text):
+    path = tmp_path / "rejudged.json"
+    path.write_text(text)
+    with pytest.raises(aa.LedgerError, match="rejudged.json"):
+        aa.load_rejudged(path)
+    assert path.read_text() == text
+    assert aa.load_rejudged(tmp_path / "absent.json") == {}
+
+
+def test_the_committed_rejudged_file_names_methods_that_are_in_the_ledgers():
+    named = aa.load_rejudged()
+    for backend, entry in named.items():
+        methods = {r["method"] for r in aa.load_ledger(aa.ledger_path(backend))}
+        assert set(entry["from"]) <= methods, backend

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.timing_rule import judge_paired
+from harness.timing_rule import QUANTILE, judge_paired
 from tests.validation.timing_fixtures import synthetic_blocks
 from validation.timing import planted, power, rates, variance
 from validation.timing.compare import blind_spot_lines, prior_line, verdict_text
@@ -196,6 +196,9 @@ def test_no_detectable_change_states_what_it_would_have_caught():
     own = minimum_detectable(blocks, "base", "head", case)
     noisier = minimum_detectable(blocks, "base", "head", case, round_sd=0.05)
     assert 1.03 < own < 1.1 and noisier > own
+    floored = minimum_detectable(blocks, "base", "head", case, floor_sd=0.05)
+    assert floored > math.exp(QUANTILE * 0.05) > own  # no change smaller than the floor is caught
+    assert minimum_detectable(blocks, "base", "head", case, floor_sd=0.0001) == own
     assert verdict_text({"verdict": "no detectable change", "mde": own}) == (
         f"no detectable change (would have caught >= x{own:.2f})")
     assert verdict_text({"verdict": "slower", "mde": own}) == "slower"

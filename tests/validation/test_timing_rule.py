@@ -14,10 +14,13 @@ from harness.timing_rule import (
     MIN_UNITS,
     NO_CHANGE,
     NOT_COMPARABLE,
+    QUANTILE,
     SLOWER,
+    floored_interval,
     judge_paired,
     judge_unpaired,
     verdict_of,
+    with_floor,
 )
 from validation.timing.method import judge_comparison
 
@@ -146,3 +149,44 @@ def test_a_known_variance_widens_the_interval_and_can_undo_a_verdict():
     assert judge_paired(values, rounds, known_variance=0.0) == alone
     with pytest.raises(ValueError, match="known_variance"):
         judge_paired(values, rounds, known_variance=-1e-4)
+
+
+def test_a_floor_widens_only_the_sides_narrower_than_it_and_can_undo_a_verdict():
+    values = np.random.default_rng(6).normal(math.log(1.08), 0.02, 24)
+    rounds = np.repeat([0, 1], 12)
+    alone, floored = judge_paired(values, rounds), judge_paired(values, rounds, floor_sd=0.04)
+    assert alone.verdict == SLOWER and floored.verdict == NO_CHANGE and floored.ratio == alone.ratio
+    assert math.log(floored.ratio / floored.low) == pytest.approx(QUANTILE * 0.04)
+    assert math.log(floored.high / floored.ratio) == pytest.approx(QUANTILE * 0.04)
+    assert judge_paired(values, rounds, floor_sd=0.001) == alone  # its own interval is wider already
+    assert judge_paired(values + math.log(1.3 / 1.08), rounds, floor_sd=0.04).verdict == SLOWER
+    assert floored_interval(0.0, -0.5, 0.01, 0.1) == (-0.5, pytest.approx(QUANTILE * 0.1))
+    with pytest.raises(ValueError, match="floor_sd"):
+        judge_paired(values, rounds, floor_sd=-0.01)
+
+
+def test_a_recorded_ratio_and_interval_are_judged_again_as_a_floor_would():
+    assert with_floor(1.06, 1.03, 1.09, 0.0)[2] == SLOWER  # as recorded
+    low, high, verdict = with_floor(1.06, 1.03, 1.09, 0.03)
+    assert verdict == NO_CHANGE and low < 1 < high and high == pytest.approx(1.06 * math.exp(QUANTILE * 0.03))
+    assert with_floor(0.80, 0.70, 0.90, 0.03)[2] == FASTER  # far past the floor: kept
+    assert with_floor(None, None, None, 0.03) is None
+
+
+def test_a_floor_from_earlier_runs_holds_the_false_alarm_rate_and_keeps_the_power():
+    """Comparisons whose intervals claim twice the precision they have (se 0.015, true sd 0.03): alone
+    they raise false alarms far above 1 %; floored by the spread of 40 earlier runs, under 1 %, while a
+    x1.25 slowdown is still caught every time."""
+    from validation.timing.floors import spread_upper
+
+    rng = np.random.default_rng(3)
+    floor = spread_upper(rng.normal(0, 0.03, 40))
+    d = rng.normal(0, 0.03, 20_000)
+    half = QUANTILE * 0.015
+
+    def rate(estimates, floor_sd):
+        verdicts = [verdict_of(e, *floored_interval(e, e - half, e + half, floor_sd)) for e in estimates]
+        return np.mean([v != NO_CHANGE for v in verdicts])
+
+    assert rate(d, 0.0) > 0.05 and rate(d, floor) < 0.01
+    assert rate(d + math.log(1.25), floor) == 1.0

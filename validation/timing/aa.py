@@ -9,12 +9,16 @@ have changed. Any "slower" or "faster" is a false alarm. Runs share nothing, so 
 independent unit and a benchmark's false-alarm rate gets an exact (Clopper-Pearson) 95 % interval
 over them. The ledger (``docs/timing-aa/<backend>.jsonl``, one JSON line a run) only grows, so the
 rates can be accumulated over several sittings; a run counts only for the method that judged it
-(``method_fingerprint``: the timing rule, the comparison's design and the power table it read).
+(``method_fingerprint``: the timing rule, the comparison's design and the power table it read), or
+for a later method that ``docs/timing-aa/rejudged.json`` names as judging the same measurement
+differently: its recorded ratios and intervals are then judged again by the current rule (a run's
+floor from the other runs: ``validation.timing.floors``). The same runs give the floor itself.
 """
 
 import argparse
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -24,7 +28,9 @@ from pathlib import Path
 
 from harness.proportions import exact_interval
 from harness.result_files import read_records
+from harness.timing_rule import QUANTILE, with_floor
 from validation.timing.calibration import calibrate
+from validation.timing.floors import floors
 from validation.timing.rates import (
     BOUND_GOAL,
     DEVICE_FIELDS,
@@ -38,7 +44,8 @@ SCHEMA = "multireplica-harness/timing-aa/1"
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER_FOLDER = ROOT / "docs" / "timing-aa"
 # what decides a verdict: the rule, the comparison's design, and the worker that times the blocks
-METHOD_FILES = ("harness/timing_rule.py", "validation/timing/method.py", "benchmarks/interleaved.py")
+METHOD_FILES = ("harness/timing_rule.py", "validation/timing/method.py", "benchmarks/interleaved.py",
+                "validation/timing/floors.py")
 BACKENDS = ("tensorflow", "jax", "torch")
 NO_CHANGE, NOT_COMPARABLE = "no detectable change", "not comparable"
 MOST_RUNS = 10_000  # the search for the runs a bound needs stops here
@@ -89,6 +96,64 @@ def load_ledger(path):
     return records
 
 
+def rejudged_path():
+    return LEDGER_FOLDER / "rejudged.json"
+
+
+def load_rejudged(path=None):
+    """{backend: {"from": [method], "under": method}}: the earlier methods whose runs measured what the
+    current one measures (its floor's source), and the method that judges them again; {} without the
+    file. A malformed file is an error naming it."""
+    path = Path(path or rejudged_path())
+    if not path.exists():
+        return {}
+    try:
+        table = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise LedgerError(f"{path}: not readable JSON ({error})") from error
+    entries = ({key: value for key, value in table.items() if key in BACKENDS}
+               if isinstance(table, dict) else None)
+    if entries is None or not all(isinstance(e, dict) and isinstance(e.get("from"), list)
+                                  and isinstance(e.get("under"), str) for e in entries.values()):
+        raise LedgerError(f"{path}: each backend needs 'from' (a list of methods) and 'under' (a method)")
+    return entries
+
+
+def floor_source(records, backend, fingerprint, rejudged):
+    """The runs that measure this method's floor: its own and those of the methods ``rejudged`` names."""
+    earlier = set(rejudged.get(backend, {}).get("from", ()))
+    return [r for r in records
+            if r["backend"] == backend and (r["method"] == fingerprint or r["method"] in earlier)]
+
+
+def rejudged_rows(record, others):
+    """``record``'s rows judged by the current rule: its recorded ratio and interval, floored by the
+    spread of ``others`` (the other runs: the floor is never measured on the run it judges)."""
+    floor = floors(others)
+    rows = []
+    for row in record["rows"]:
+        judged = with_floor(row.get("ratio"), row.get("low"), row.get("high"),
+                            floor.get(row["benchmark"], 0.0))
+        low, high, verdict = judged if judged else (row.get("low"), row.get("high"), row["verdict"])
+        rows.append({**row, "low": low, "high": high, "verdict": verdict, "recorded_verdict": row["verdict"],
+                     "floor_sd": floor.get(row["benchmark"])})
+    return rows
+
+
+def counted_runs(records, backend, fingerprint, rejudged):
+    """[(record, rows, rejudged?)] that count for ``fingerprint`` on ``backend``: its own runs as
+    recorded, then the runs of the methods ``rejudged`` names under it, judged again (``rejudged_rows``)."""
+    own = [(r, r["rows"], False) for r in records if r["backend"] == backend and r["method"] == fingerprint]
+    entry = rejudged.get(backend, {})
+    if entry.get("under") != fingerprint:
+        return own
+    source = floor_source(records, backend, fingerprint, rejudged)
+    earlier = set(entry["from"])
+    again = [(r, rejudged_rows(r, [o for o in source if o is not r]), True)
+             for r in records if r["backend"] == backend and r["method"] in earlier]
+    return own + again
+
+
 def append_record(path, record):
     """Append one run's record: the ledger is only ever appended to, one line a run."""
     path = Path(path)
@@ -99,7 +164,7 @@ def append_record(path, record):
 
 def record_of(result, backend, fingerprint, machine, started, seconds):
     """The ledger line of one comparison's result (``compare.json``)."""
-    rows = [{key: row.get(key) for key in ("benchmark", "verdict", "ratio", "low", "high", "mde")}
+    rows = [{key: row.get(key) for key in ("benchmark", "verdict", "ratio", "low", "high", "mde", "floor_sd")}
             for row in result["rows"]]
     return {"schema": SCHEMA, "backend": backend, "method": fingerprint, "commit": result["head"],
             "machine": machine, "started": started, "seconds": round(seconds, 1), "rows": rows}
@@ -118,24 +183,34 @@ def runs_for_bound(flags, runs, goal=BOUND_GOAL):
     return needed
 
 
-def summarise(records, backend, fingerprint):
-    """Per benchmark, the false alarms over the runs of ``fingerprint`` on ``backend``: flags, runs,
-    rate and exact 95 % interval; with the runs any benchmark flagged, and the runs the bound needs."""
-    ours = [r for r in records if r["backend"] == backend and r["method"] == fingerprint]
-    names = sorted({row["benchmark"] for r in ours for row in r["rows"]})
+def summarise(records, backend, fingerprint, rejudged=None):
+    """Per benchmark, the false alarms over the runs that count for ``fingerprint`` on ``backend``
+    (``counted_runs``; ``rejudged`` defaults to ``docs/timing-aa/rejudged.json``): flags, runs, rate
+    and exact 95 % interval; with the runs any benchmark flagged, and the runs the bound needs."""
+    rejudged = load_rejudged() if rejudged is None else rejudged
+    counted = counted_runs(records, backend, fingerprint, rejudged)
+    ours = [record for record, _, _ in counted]
+    again = [rows for _, rows, again in counted if again]
+    names = sorted({row["benchmark"] for _, rows, _ in counted for row in rows})
+    floor = floors(floor_source(records, backend, fingerprint, rejudged))
     rows = []
     for name in names:
-        judged = [row for r in ours for row in r["rows"]
+        judged = [row for _, run, _ in counted for row in run
                   if row["benchmark"] == name and row["verdict"] != NOT_COMPARABLE]
         flags = sum(is_flag(row["verdict"]) for row in judged)
         low, high = exact_interval(flags, len(judged)) if judged else (0.0, 1.0)
-        rows.append({"benchmark": name, "flags": flags, "runs": len(judged),
+        rows.append({"benchmark": name, "flags": flags, "runs": len(judged), "floor_sd": floor.get(name),
                      "rate": flags / max(len(judged), 1), "low95": low, "high95": high,
                      "runs_for_bound": runs_for_bound(flags, len(judged)), "model": calibrate(judged)})
     seconds = [r["seconds"] for r in ours]
-    others = [r for r in records if r["backend"] == backend and r["method"] != fingerprint]
+    counted_ids = {id(r) for r in ours}
+    others = [r for r in records if r["backend"] == backend and id(r) not in counted_ids]
     return {"backend": backend, "method": fingerprint, "runs": len(ours), "rows": rows,
-            "runs_any_flag": sum(any(is_flag(row["verdict"]) for row in r["rows"]) for r in ours),
+            "runs_any_flag": sum(any(is_flag(row["verdict"]) for row in run) for _, run, _ in counted),
+            "rejudged_runs": len(again),
+            "rejudged_flags": sum(is_flag(row["verdict"]) for run in again for row in run),
+            "rejudged_recorded_flags": sum(is_flag(row["recorded_verdict"]) for run in again for row in run),
+            "rejudged_methods": sorted({r["method"] for r, _, again_ in counted if again_}),
             "seconds": sum(seconds), "seconds_per_run": sum(seconds) / len(seconds) if seconds else None,
             "other_methods": len(others),
             "devices": device_counts(ours)}
@@ -168,6 +243,11 @@ def headline(summary):
             "met_model_bound": bool(worst_model) and worst_model["model"]["bound"] <= BOUND_GOAL}
 
 
+def floor_text(floor_sd):
+    """The run-to-run floor as the ratio a change must pass to be called one: x(e^(QUANTILE * sd))."""
+    return f"x{math.exp(QUANTILE * floor_sd):.3f}" if floor_sd else "none"
+
+
 def model_text(model):
     """One benchmark's calibration in a few words."""
     if model is None:
@@ -190,12 +270,20 @@ def summary_lines(summary, path, per_benchmark=True):
              f"(method {summary['method']}), each an independent unit; "
              f"{summary['runs_any_flag']} with any flag; on "
              + "; ".join(f"{text} ({runs} runs)" for text, runs in summary["devices"].items())]
+    if summary.get("rejudged_runs"):
+        lines.append(f"  of them {summary['rejudged_runs']} recorded by method "
+                     f"{', '.join(summary['rejudged_methods'])} and judged again by this one "
+                     f"({shown(rejudged_path())}: the same measurement; each run's interval floored by the "
+                     f"other runs' spread): {summary['rejudged_recorded_flags']} flag(s) as recorded, "
+                     f"{summary['rejudged_flags']} now")
     if per_benchmark:
         lines.append(f"  {'benchmark':<34} {'false alarms':>12} {'rate':>6}  {'exact 95% interval':<20}"
-                     "intervals' calibration: k = spread / claimed width (95% upper), model bound, check")
+                     f"{'floor':<8}intervals' calibration: k = spread / claimed width (95% upper), model "
+                     "bound, check")
     for row in summary["rows"] if per_benchmark else []:
         lines.append(f"  {row['benchmark']:<34} {row['flags']:>5}/{row['runs']:<6} {row['rate']:>6.1%}  "
-                     f"{row['low95']:.1%}-{row['high95']:.1%}".ljust(84) + model_text(row["model"]))
+                     f"{row['low95']:.1%}-{row['high95']:.1%}".ljust(84)
+                     + f"{floor_text(row.get('floor_sd')):<8}" + model_text(row["model"]))
     lines.append(f"  goals: observed <= {FALSE_ALARM_GOAL:.0%} per benchmark "
                  f"{'met' if top['met_rate'] else 'MISSED'}; upper end <= {BOUND_GOAL:.0%} "
                  f"{'met' if top['met_bound'] else 'not yet'} "
@@ -222,6 +310,14 @@ def summary_lines(summary, path, per_benchmark=True):
 def current_summary(backend, root=ROOT):
     """The committed ledger of ``backend`` summarised for the method in ``root`` now."""
     return summarise(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root))
+
+
+def current_floors(backend, root=ROOT):
+    """({benchmark: floor sd}, runs) for the method in ``root`` now, from the committed ledger
+    (``floor_source``): what ``make compare`` floors its intervals with."""
+    source = floor_source(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
+                          load_rejudged())
+    return floors(source), len(source)
 
 
 def ledger_lines(backend, root=ROOT):

@@ -19,9 +19,8 @@ import math
 import numpy as np
 from scipy import stats
 
-from harness.timing_rule import CONFIDENCE
+from harness.timing_rule import QUANTILE  # the interval's z: it excludes 1 when |z| > this
 
-QUANTILE = stats.norm.ppf(0.5 + CONFIDENCE / 2)  # the interval's z: it excludes 1 when |z| > this
 TAIL_Z = 2.0  # the second check's threshold: |z| beyond it is common enough to see heavy tails
 CHECK_LEVEL = 0.05
 MIN_RUNS = 10  # fewer runs: no model bound

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from validation.timing.aa import ledger_lines
+from validation.timing.aa import LedgerError, current_floors, floor_text, ledger_lines
 from validation.timing.commits import CommitError, export, resolve
 from validation.timing.method import (
     DEFAULT_BLOCKS,
@@ -106,17 +106,21 @@ def main(argv=None):
         return FAILURE
     table = _power_table(args.backend)
     priors = prior_round_sd(table, [case.name for case in cases])
-    rows = judge_comparison(blocks, "base", "head", prior_round_sd=priors)
+    floors, floor_runs, floor_error = _floors(args.backend)
+    rows = judge_comparison(blocks, "base", "head", prior_round_sd=priors, floor_sd=floors)
     for row, case in zip(rows, blocks.cases, strict=True):
         fitted = table_minimum_detectable(table).get(case.name)
         known = (fitted and fitted["round_sd"], priors.get(case.name))
-        row["mde"] = minimum_detectable(blocks, "base", "head", case, *known)
+        floor = floors.get(case.name)
+        row["mde"] = minimum_detectable(blocks, "base", "head", case, *known, floor_sd=floor)
         row["goal"] = DETECTION_GOALS[case.suite]
-        row["rounds_for_goal"] = rounds_to_detect(blocks, "base", "head", case, row["goal"], *known)
+        row["rounds_for_goal"] = rounds_to_detect(blocks, "base", "head", case, row["goal"], *known,
+                                                  floor_sd=floor)
     print(format_rows(rows))
     for line in blind_spot_lines(rows, args.rounds):
         print(line)
     print(prior_line(table, priors))
+    print(floor_line(floors, floor_runs, floor_error, args.backend))
     if skipped:
         print(f"not timed by this profile ({len(skipped)}; `--suites all` times them): "
               f"{', '.join(case.name for case in skipped)}")
@@ -141,6 +145,27 @@ def _power_table(backend):
         return load_power(backend=backend)
     except PowerTableError:
         return None  # error_rates_lines says why
+
+
+def _floors(backend):
+    """({benchmark: floor sd}, runs, error text or None) from the committed A/A ledger."""
+    try:
+        floors, runs = current_floors(backend)
+    except (LedgerError, PowerTableError, OSError) as error:
+        return {}, 0, str(error)
+    return floors, runs, None
+
+
+def floor_line(floors, runs, error, backend):
+    """What floors the intervals: identical code's run-to-run spread, or why nothing does."""
+    if error:
+        return f"intervals: no run-to-run floor (the A/A ledger could not be read: {error})"
+    if not floors:
+        return (f"intervals: no run-to-run floor ({runs} A/A runs of this method on {backend}; a floor needs "
+                f"10: `python -m validation.timing.aa run --backend {backend}`)")
+    return (f"intervals: each side at least as wide as identical code's run-to-run spread ({runs} A/A "
+            f"ledger runs on {backend}; a change must pass {floor_text(min(floors.values()))}-"
+            f"{floor_text(max(floors.values()))} by benchmark)")
 
 
 def prior_line(table, priors):

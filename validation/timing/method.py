@@ -99,12 +99,15 @@ def control_of(case, cases):
     return None
 
 
-def judge_comparison(blocks, base, head, method=METHOD, selected=None, prior_round_sd=None):
+def judge_comparison(blocks, base, head, method=METHOD, selected=None, prior_round_sd=None, floor_sd=None):
     """One row per benchmark: medians, ratio head / base, interval and verdict.
 
     ``prior_round_sd`` ({benchmark: sd, log scale}): the round-to-round sd measured elsewhere (the
     timing power table's upper limit, ``validation.timing.rates.prior_round_sd``), added to each
-    interval as ``sd**2 / rounds``: what two rounds cannot show of it still widens the interval."""
+    interval as ``sd**2 / rounds``: what two rounds cannot show of it still widens the interval.
+    ``floor_sd`` ({benchmark: sd, log scale}): the run-to-run spread of whole comparisons of identical
+    code (``validation.timing.floors``); each side of the interval is at least that wide times the
+    rule's quantile."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     rounds = np.asarray(blocks.rounds) if selected is None else np.asarray(blocks.rounds)[selected]
@@ -113,8 +116,9 @@ def judge_comparison(blocks, base, head, method=METHOD, selected=None, prior_rou
     for case in blocks.cases:
         control = control_of(case, blocks.cases) if method == "controlled" else None
         prior = (prior_round_sd or {}).get(case.name)
+        floor = (floor_sd or {}).get(case.name)
         verdict = judge_paired(block_log_ratios(blocks, base, head, case.name, control, selected), rounds,
-                               known_variance=(prior or 0.0) ** 2 / max(count, 1))
+                               known_variance=(prior or 0.0) ** 2 / max(count, 1), floor_sd=floor or 0.0)
         base_values, head_values = (np.asarray(blocks.medians[label][case.name]) for label in (base, head))
         if selected is not None:
             base_values, head_values = base_values[selected], head_values[selected]
@@ -123,32 +127,34 @@ def judge_comparison(blocks, base, head, method=METHOD, selected=None, prior_rou
                      "base_ms": 1e3 * float(np.nanmedian(base_values)),
                      "head_ms": 1e3 * float(np.nanmedian(head_values)),
                      "ratio": verdict.ratio, "low": verdict.low, "high": verdict.high,
-                     "verdict": verdict.verdict, "blocks": verdict.units, "prior_round_sd": prior})
+                     "verdict": verdict.verdict, "blocks": verdict.units, "prior_round_sd": prior,
+                     "floor_sd": floor})
     return rows
 
 
 def minimum_detectable(blocks, base, head, case, round_sd=None, prior_round_sd=None, method=METHOD,
-                       rounds=None):
+                       rounds=None, floor_sd=None):
     """The slowdown this comparison would have caught with 95 % power (``validation.timing.variance``):
     block-to-block variance from its own blocks, round-to-round from ``round_sd`` (the power table's,
     fitted to many rounds) when given, else from its own rounds; the interval as ``judge_comparison``
-    widens it by ``prior_round_sd`` (without one: as wide as that spread). ``rounds``: what the same
-    comparison would have caught with that many rounds of as many blocks. None with under 2 rounds."""
-    detectable = _detectable(blocks, base, head, case, round_sd, prior_round_sd, method)
+    widens it by ``prior_round_sd`` (without one: as wide as that spread) and floors it at ``floor_sd``.
+    ``rounds``: what the same comparison would have caught with that many rounds of as many blocks.
+    None with under 2 rounds."""
+    detectable = _detectable(blocks, base, head, case, round_sd, prior_round_sd, method, floor_sd)
     return detectable and detectable(rounds or len(set(blocks.rounds)))
 
 
 def rounds_to_detect(blocks, base, head, case, factor, round_sd=None, prior_round_sd=None, method=METHOD,
-                     most=MOST_ROUNDS):
+                     most=MOST_ROUNDS, floor_sd=None):
     """The fewest rounds (of as many blocks) with which this comparison would catch ``factor`` with
     95 % power (``minimum_detectable``); None beyond ``most`` or with under 2 rounds to judge from."""
-    detectable = _detectable(blocks, base, head, case, round_sd, prior_round_sd, method)
+    detectable = _detectable(blocks, base, head, case, round_sd, prior_round_sd, method, floor_sd)
     if detectable is None:
         return None
     return next((rounds for rounds in range(2, most + 1) if detectable(rounds) <= factor), None)
 
 
-def _detectable(blocks, base, head, case, round_sd, prior_round_sd, method):
+def _detectable(blocks, base, head, case, round_sd, prior_round_sd, method, floor_sd=None):
     """``rounds -> minimum detectable slowdown`` of this comparison's noise (fitted once), None when
     it has under 2 rounds."""
     from validation.timing import variance
@@ -165,6 +171,6 @@ def _detectable(blocks, base, head, case, round_sd, prior_round_sd, method):
         se = math.sqrt(between ** 2 / rounds + model.block_sd ** 2 / (blocks_per_round * rounds))
         # the widest interval (``NoiseModel.interval_se(widest=True)``): this spread plus the prior's
         interval_se = se if prior_round_sd is None else math.sqrt(se ** 2 + prior_round_sd ** 2 / rounds)
-        return variance.minimum_detectable(se, interval_se)
+        return variance.minimum_detectable(se, max(interval_se, floor_sd or 0.0))
 
     return detectable

@@ -137,9 +137,12 @@ def units_per_round(case, blocks_per_round, one_shot_every):
     return sum(one_shot_block(block, one_shot_every) for block in range(blocks_per_round))
 
 
-def analyse(blocks, rounds=DEFAULT_ROUNDS, blocks_per_round=DEFAULT_BLOCKS, one_shot_every=ONE_SHOT_EVERY):
+def analyse(blocks, rounds=DEFAULT_ROUNDS, blocks_per_round=DEFAULT_BLOCKS, one_shot_every=ONE_SHOT_EVERY,
+            floors=None):
     """Rows per method, scenario and benchmark (observed on disjoint pairs, and modelled), the A/A
-    exit-0 counts and the speedup A/A."""
+    exit-0 counts and the speedup A/A. ``floors`` ({benchmark: sd}): the run-to-run floor every
+    comparison's interval gets, as in ``make compare`` (``validation.timing.floors``)."""
+    floors = floors or {}
     judged_blocks = _without_twin(blocks)
     recorded = np.asarray(blocks.rounds)
     pairs = disjoint_pairs(recorded)
@@ -149,7 +152,7 @@ def analyse(blocks, rounds=DEFAULT_ROUNDS, blocks_per_round=DEFAULT_BLOCKS, one_
         priors = [held_out_priors(judged_blocks, method, ~s) for s in selections]
         table_prior = {}  # what ``make compare`` adds from this table: the A/A model's upper limit
         for scenario in ("aa", *SCENARIOS):
-            comparisons = [judge_comparison(judged_blocks, "base", scenario, method, s, prior)
+            comparisons = [judge_comparison(judged_blocks, "base", scenario, method, s, prior, floors)
                            for s, prior in zip(selections, priors, strict=True)]
             if scenario == "aa":
                 exit_zero[method] = sum(all(r["verdict"] != "slower" for r in rows_) for rows_ in comparisons)
@@ -171,19 +174,20 @@ def analyse(blocks, rounds=DEFAULT_ROUNDS, blocks_per_round=DEFAULT_BLOCKS, one_
                              "median_ratio": effect, "model": model.as_json(),
                              **model_predictions(model, kind, effect, rounds,
                                                  units_per_round(case, blocks_per_round, one_shot_every),
-                                                 table_prior.get(case.name, model.round_sd_upper))})
+                                                 table_prior.get(case.name, model.round_sd_upper),
+                                                 floors.get(case.name))})
     return rows, exit_zero, len(pairs), speedup_aa(blocks)
 
 
-def model_predictions(model, kind, effect, rounds, blocks_per_round, prior_round_sd):
+def model_predictions(model, kind, effect, rounds, blocks_per_round, prior_round_sd, floor_sd=None):
     """What the fitted model predicts for a comparison of ``rounds`` x ``blocks_per_round`` whose
-    interval adds ``prior_round_sd`` (what ``make compare`` adds from this table): the
-    false-alarm rate (point, upper) or the power at the measured effect (point, lower), and the
-    minimum detectable slowdown (point, upper)."""
+    interval adds ``prior_round_sd`` (what ``make compare`` adds from this table) and is floored at
+    ``floor_sd``: the false-alarm rate (point, upper) or the power at the measured effect (point,
+    lower), and the minimum detectable slowdown (point, upper)."""
     se = model.standard_error(rounds, blocks_per_round)
     se_upper = model.standard_error(rounds, blocks_per_round, upper=True)
-    interval_se = model.interval_se(rounds, blocks_per_round, prior_round_sd)
-    widest = model.interval_se(rounds, blocks_per_round, prior_round_sd, widest=True)
+    interval_se = max(model.interval_se(rounds, blocks_per_round, prior_round_sd), floor_sd or 0.0)
+    widest = max(model.interval_se(rounds, blocks_per_round, prior_round_sd, widest=True), floor_sd or 0.0)
     predictions = {"mde": variance.minimum_detectable(se, widest),
                    "mde_upper": variance.minimum_detectable(se_upper, widest)}
     if kind == "detection":
@@ -329,17 +333,25 @@ def study(args):
     from validation.results import write_json
 
     write_json(json_path, recorded)  # the recording survives an analysis that fails (then: reanalyse)
-    return publish(judged(recorded), json_path)
+    return publish(judged(recorded, *ledger_floors(args.backend)), json_path)
 
 
-def judged(recorded):
-    """The power table of recorded rounds under the current rule and ``METHOD``."""
+def ledger_floors(backend):
+    """({benchmark: sd}, runs): the run-to-run floors ``make compare`` now takes from the A/A ledger."""
+    from validation.timing.aa import current_floors
+
+    return current_floors(backend)
+
+
+def judged(recorded, floors=None, floor_runs=0):
+    """The power table of recorded rounds under the current rule and ``METHOD``, every interval floored
+    by ``floors`` ({benchmark: sd}, from ``floor_runs`` A/A ledger runs) as ``make compare`` floors it."""
     from benchmarks.interleaved import Blocks
 
     blocks = Blocks.from_json(recorded["blocks"])
     sizes = recorded["design_sizes"]
     rows, exit_zero, comparisons, speedups = analyse(blocks, sizes["compare_rounds"], sizes["blocks"],
-                                                     sizes["one_shot_every"])
+                                                     sizes["one_shot_every"], floors)
     summary, check = summarise(rows, exit_zero, comparisons, speedups, METHOD)
     design = (f"{sizes['rounds']} recorded rounds x {sizes['blocks']} blocks x {sizes['steps']} steps "
               f"(one-shot cells in 1 pair of blocks out of {sizes['one_shot_every']}; "
@@ -348,8 +360,11 @@ def judged(recorded):
               f"comparisons = disjoint pairs of rounds (what `make compare` runs: {sizes['compare_rounds']} "
               f"rounds); the model: {sizes['rounds']} rounds ({sizes['rounds'] - 1} df between rounds) per "
               f"benchmark; speedup A/A: {len(speedups)} independent pairs (two rounds of one worker, R = "
-              f"{', '.join(map(str, TWIN_REPLICAS))})")
-    return {**recorded, "method": METHOD, "design": design, "rows": rows, "exit_zero": exit_zero,
+              f"{', '.join(map(str, TWIN_REPLICAS))})"
+              + (f"; every interval floored by the run-to-run spread of {floor_runs} A/A ledger runs"
+                 if floors else ""))
+    return {**recorded, "method": METHOD, "design": design,
+            "floors": {"sd": floors or {}, "runs": floor_runs}, "rows": rows, "exit_zero": exit_zero,
             "comparisons": comparisons, "speedup_aa": speedups, "model_check": check,
             "mde": minimum_detectable_rows(rows, METHOD), "summary": summary}
 
@@ -371,7 +386,8 @@ def reanalyse(args):
 
     recorded = load_power(args.json or local_table(args.backend))
     recorded.pop("path")
-    return publish(judged(recorded), args.json or local_table(args.backend))
+    path = args.json or local_table(args.backend)
+    return publish(judged(recorded, *ledger_floors(recorded["backend"])), path)
 
 
 def plant_command(args):
