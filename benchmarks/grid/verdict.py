@@ -54,7 +54,7 @@ def cell_verdict(reference_seconds, fused_seconds, offset_sd=0.0):
 
 def standard_error(low, high):
     """The log-scale standard error that the timing rule's interval ``low``-``high`` stands for."""
-    from harness.timing_rule import CONFIDENCE
+    from harness.timing_rule import QUANTILE
 
-    return math.log(high / low) / (2 * stats.norm.ppf(0.5 + CONFIDENCE / 2))
+    return math.log(high / low) / (2 * QUANTILE)
 

@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from harness.timing_rule import CONFIDENCE, MIN_EFFECT, TRIM
+from harness.timing_rule import MIN_EFFECT, QUANTILE, TRIM
 
 UPPER_LEVEL = 0.95  # one-sided level of the variance components' upper limits
 POWER = 0.95  # the power at which a minimum detectable slowdown is stated
@@ -128,7 +128,7 @@ def rounds_for_bound(model, rounds, blocks_per_round, goal, most=200, with_prior
 
 def threshold(se, min_effect=MIN_EFFECT):
     """The log ratio the estimate must pass for the rule to declare a change."""
-    return max(math.log(min_effect), stats.norm.ppf(0.5 + CONFIDENCE / 2) * se)
+    return max(math.log(min_effect), QUANTILE * se)
 
 
 def false_alarm_rate(se, interval_se=None, min_effect=MIN_EFFECT):
