@@ -9,11 +9,12 @@ import pytest
 from harness.timing_rule import QUANTILE, judge_paired
 from tests.validation.timing_fixtures import synthetic_blocks
 from validation.timing import planted, power, rates, variance
-from validation.timing.compare import blind_spot_lines, prior_line, verdict_text
+from validation.timing.compare import blind_spot_lines, caught, prior_line, verdict_text
 from validation.timing.method import (
     block_log_ratios,
     comparison_cases,
     control_of,
+    judge_comparison,
     minimum_detectable,
     rounds_to_detect,
     skipped_cases,
@@ -202,6 +203,31 @@ def test_no_detectable_change_states_what_it_would_have_caught():
     assert verdict_text({"verdict": "no detectable change", "mde": own}) == (
         f"no detectable change (would have caught >= x{own:.2f})")
     assert verdict_text({"verdict": "slower", "mde": own}) == "slower"
+    assert verdict_text({"verdict": "no detectable change", "mde": 1.12, "mde_this_run": 1.45}) == (
+        "no detectable change (would have caught >= x1.45 with this run's round spread; x1.12 by design)")
+    assert verdict_text({"verdict": "no detectable change", "mde": 1.12, "mde_this_run": 1.05}) == (
+        "no detectable change (would have caught >= x1.12)")
+
+
+def test_a_run_whose_rounds_disagree_states_the_larger_slowdown_it_would_have_caught():
+    """The power table says round sd 0.01; these runs' rounds vary with sd 0.08 (a cold first run, a
+    neighbour's job). Each run's stated slowdown is planted on that run's own noise: the design's
+    figure alone is then missed about half the time, ``caught`` (the larger of it and the run's own
+    rounds') mostly caught; two rounds give the run's own spread one degree of freedom, so not 95 %."""
+    cases = comparison_cases(("train_step",), (1,))
+    table_sd, runs = 0.01, 100
+    hits = {"design": 0, "caught": 0}
+    for seed in range(runs):
+        noise = synthetic_blocks(cases, ["base", "head"], {}, 2, 12, block_sd=0.02, round_sd=0.08, seed=seed)
+        case = noise.cases[1]
+        row = {"mde": minimum_detectable(noise, "base", "head", case, table_sd, table_sd),
+               "mde_this_run": minimum_detectable(noise, "base", "head", case, None, table_sd)}
+        for key, factor in (("design", row["mde"]), ("caught", caught(row))):
+            planted = synthetic_blocks(cases, ["base", "head"], {("head", case.name): factor}, 2, 12,
+                                       block_sd=0.02, round_sd=0.08, seed=seed)
+            verdict = judge_comparison(planted, "base", "head", prior_round_sd={case.name: table_sd})[1]
+            hits[key] += verdict["verdict"] == "slower"
+    assert hits["design"] / runs < 0.65 and hits["caught"] / runs >= 0.78  # 400 runs: 46.0 %, 87.5 %
 
 
 def test_a_blind_cell_is_told_the_rounds_that_would_see_its_goal_and_they_do():
@@ -237,3 +263,7 @@ def test_the_compare_output_names_blind_spots_only():
     assert "build(multidense, R=1): x1.50 not seen" in text and "more than 20 rounds" in text
     assert "R=1)" not in text.replace("build(multidense, R=1)", "") and "R=10)" not in text
     assert blind_spot_lines(rows[2:], 2) == []
+    disagreeing = {**rows[2], "mde_this_run": 1.4}  # blind only by its own rounds: the design was not
+    assert blind_spot_lines([disagreeing], 2)[1] == (
+        "  train_step(multidense, R=1): x1.25 not seen (caught >= x1.40); its rounds disagreed beyond the "
+        "design's round variance: run it again")

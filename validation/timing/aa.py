@@ -48,6 +48,7 @@ METHOD_FILES = ("harness/timing_rule.py", "validation/timing/method.py", "benchm
                 "validation/timing/floors.py")
 BACKENDS = ("tensorflow", "jax", "torch")
 NO_CHANGE, NOT_COMPARABLE = "no detectable change", "not comparable"
+RECORDED = ("benchmark", "verdict", "ratio", "low", "high", "mde", "mde_this_run", "floor_sd")  # per row
 MOST_RUNS = 10_000  # the search for the runs a bound needs stops here
 
 
@@ -164,8 +165,7 @@ def append_record(path, record):
 
 def record_of(result, backend, fingerprint, machine, started, seconds):
     """The ledger line of one comparison's result (``compare.json``)."""
-    rows = [{key: row.get(key) for key in ("benchmark", "verdict", "ratio", "low", "high", "mde", "floor_sd")}
-            for row in result["rows"]]
+    rows = [{key: row.get(key) for key in RECORDED} for row in result["rows"]]
     return {"schema": SCHEMA, "backend": backend, "method": fingerprint, "commit": result["head"],
             "machine": machine, "started": started, "seconds": round(seconds, 1), "rows": rows}
 

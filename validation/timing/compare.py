@@ -113,6 +113,7 @@ def main(argv=None):
         known = (fitted and fitted["round_sd"], priors.get(case.name))
         floor = floors.get(case.name)
         row["mde"] = minimum_detectable(blocks, "base", "head", case, *known, floor_sd=floor)
+        row["mde_this_run"] = minimum_detectable(blocks, "base", "head", case, None, known[1], floor_sd=floor)
         row["goal"] = DETECTION_GOALS[case.suite]
         row["rounds_for_goal"] = rounds_to_detect(blocks, "base", "head", case, row["goal"], *known,
                                                   floor_sd=floor)
@@ -178,26 +179,45 @@ def prior_line(table, priors):
             f"scale; {table['path']})")
 
 
+def caught(row):
+    """The slowdown a comparison would have caught with 95 % power: the design's (``mde``: the power
+    table's round-to-round variance), or this run's (``mde_this_run``: its own rounds' spread) where
+    that is larger: rounds that disagree widen the interval beyond what the design assumed. None
+    without either."""
+    return max((row[key] for key in ("mde", "mde_this_run") if row.get(key)), default=None)
+
+
 def verdict_text(row):
-    """The verdict, and for "no detectable change" the slowdown it would have caught."""
-    if row["verdict"] == "no detectable change" and row.get("mde"):
-        return f"{row['verdict']} (would have caught >= x{row['mde']:.2f})"
-    return row["verdict"]
+    """The verdict, and for "no detectable change" the slowdown it would have caught (``caught``),
+    with the design's figure beside it where this run's rounds made it larger."""
+    least = caught(row)
+    if row["verdict"] != "no detectable change" or not least:
+        return row["verdict"]
+    if row.get("mde") and f"{least:.2f}" != f"{row['mde']:.2f}":
+        return (f"{row['verdict']} (would have caught >= x{least:.2f} with this run's round spread; "
+                f"x{row['mde']:.2f} by design)")
+    return f"{row['verdict']} (would have caught >= x{least:.2f})"
 
 
 def blind_spot_lines(rows, rounds):
-    """For each "no detectable change" that could not have seen its suite's goal (``DETECTION_GOALS``),
-    how many rounds would have (the power table's round variance and this run's block variance)."""
-    blind = [row for row in rows if row["verdict"] == "no detectable change" and row.get("mde")
-             and row["mde"] > row["goal"]]
+    """For each "no detectable change" that could not have seen its suite's goal (``DETECTION_GOALS``;
+    ``caught``), how many rounds would have (the power table's round variance and this run's block
+    variance), or, where only this run's disagreeing rounds blinded it, that it should be run again."""
+    blind = [row for row in rows if row["verdict"] == "no detectable change" and caught(row)
+             and caught(row) > row["goal"]]
     if not blind:
         return []
     lines = [f"blind spots of {rounds} rounds "
              "(would not catch the slowdown named for its suite at 95 % power):"]
     for row in blind:
         needed = row.get("rounds_for_goal")
-        advice = (f"--rounds {needed} would" if needed else f"more than {MOST_ROUNDS} rounds would be needed")
-        lines.append(f"  {row['benchmark']}: x{row['goal']:.2f} not seen (caught >= x{row['mde']:.2f}); "
+        if needed and needed <= rounds:
+            advice = "its rounds disagreed beyond the design's round variance: run it again"
+        elif needed:
+            advice = f"--rounds {needed} would"
+        else:
+            advice = f"more than {MOST_ROUNDS} rounds would be needed"
+        lines.append(f"  {row['benchmark']}: x{row['goal']:.2f} not seen (caught >= x{caught(row):.2f}); "
                      f"{advice}")
     return lines
 
