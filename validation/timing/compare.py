@@ -180,10 +180,11 @@ def prior_line(table, priors):
 
 
 def caught(row):
-    """The slowdown a comparison would have caught with 95 % power: the design's (``mde``: the power
+    """The slowdown a comparison would have caught: the design's (``mde``: 95 % power with the power
     table's round-to-round variance), or this run's (``mde_this_run``: its own rounds' spread) where
-    that is larger: rounds that disagree widen the interval beyond what the design assumed. None
-    without either."""
+    that is larger: rounds that disagree widen the interval beyond what the design assumed. Two rounds
+    give that spread one degree of freedom, so on such runs the power is lower (docs/benchmarks.md
+    measures it). None without either."""
     return max((row[key] for key in ("mde", "mde_this_run") if row.get(key)), default=None)
 
 
