@@ -199,3 +199,18 @@ def test_the_committed_rejudged_file_names_methods_that_are_in_the_ledgers():
     for backend, entry in named.items():
         methods = {r["method"] for r in aa.load_ledger(aa.ledger_path(backend))}
         assert set(entry["from"]) <= methods, backend
+
+
+def test_a_side_its_recorded_floor_set_is_judged_again_by_a_narrower_floor_as_if_no_wider():
+    """A run recorded under a wider floor: where that floor set a side, its own width is unknown, so
+    a narrower floor judges it alone (a flag may be added, none hidden); a side of its own is kept."""
+    half = math.log(1.12)
+    floored = {"benchmark": BENCHMARKS[0], "verdict": "no detectable change", "ratio": 1.10,
+               "low": 1.10 * math.exp(-half), "high": 1.10 * math.exp(half), "floor_sd": half / aa.QUANTILE}
+    own = {**floored, "low": 1.10 / 1.2, "high": 1.10 * 1.2}
+    assert aa.unfloored(floored) == (1.10, 1.10) and aa.unfloored(own) == (own["low"], own["high"])
+    narrow = quiet_runs(30, "old")  # their floor: about x1.06
+    for row, expected in ((floored, "slower"), (own, "no detectable change")):
+        record = aa.record_of({"head": "c0ffee", "rows": [row]}, "tensorflow", "old", {"device": "test"},
+                              "2026-12-01T00:00:00Z", 90.0)
+        assert aa.rejudged_rows(record, narrow)[0]["verdict"] == expected

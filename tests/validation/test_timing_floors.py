@@ -1,4 +1,5 @@
-"""The run-to-run floor: the A/A ledger's spread about 0 at its 95 % upper limit, per benchmark."""
+"""The run-to-run floor: the A/A ledger's spread about 0 at its 95 % upper limit, or its tail's
+99.5 % quantile when larger, per benchmark."""
 
 import math
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from harness.timing_rule import QUANTILE, with_floor
 from validation.timing import floors
 
 pytestmark = pytest.mark.tensorflow_kernel_free  # arithmetic on recorded ratios: no backend runs
@@ -38,3 +40,49 @@ def test_each_benchmark_gets_its_own_floor_from_the_runs_that_timed_it():
     found = floors.floors(records)
     assert set(found) == {"step"}  # build: 5 runs, no floor
     assert 0.008 < found["step"] < 0.02
+
+
+@pytest.mark.parametrize("shape", [-0.7, -0.3, 0.0, 0.3])
+def test_the_pareto_tail_is_the_maximum_likelihood_fit(shape):
+    excesses = stats.genpareto.rvs(shape, scale=0.02, size=120, random_state=np.random.default_rng(4))
+    fitted_shape, fitted_scale = floors.pareto_fit(excesses)
+    expected_shape, _, expected_scale = stats.genpareto.fit(excesses, floc=0)
+    low, high = floors.SHAPE_RANGE
+    assert low <= fitted_shape <= high
+    if low <= expected_shape <= high:  # scipy's fit, where the shape is regular
+        loglik = stats.genpareto.logpdf(excesses, fitted_shape, scale=fitted_scale).sum()
+        assert loglik >= stats.genpareto.logpdf(excesses, expected_shape, scale=expected_scale).sum() - 0.01
+        assert fitted_shape == pytest.approx(expected_shape, abs=0.02)
+    else:  # the regular range's nearer end
+        assert fitted_shape == pytest.approx(min(max(expected_shape, low), high), abs=0.02)
+
+
+@pytest.mark.parametrize("dist", [stats.t(3, scale=0.02), stats.norm(scale=0.03), stats.laplace(scale=0.02)])
+def test_the_tail_quantile_finds_the_995_quantile_of_the_sizes(dist):
+    values = dist.rvs(size=4000, random_state=np.random.default_rng(5))
+    true = dist.ppf(0.5 + floors.TAIL_LEVEL / 2)
+    assert floors.tail_quantile(values) == pytest.approx(true, rel=0.1)
+    assert floors.tail_quantile(values[:floors.TAIL_MIN_RUNS - 1]) is None
+
+
+def test_heavy_tails_get_a_floor_that_identical_code_rarely_passes_and_a_defect_still_does():
+    """Pass on correct heavy-tailed data (identical code flags <= 1 %, where the spread alone lets
+    about 1.5 % through), fail on a planted defect (a x1.5 slowdown is still past the floor)."""
+    rng = np.random.default_rng(6)
+    heavy = stats.t(3, scale=0.03)
+    ledger, fresh = heavy.rvs(size=270, random_state=rng), heavy.rvs(size=100_000, random_state=rng)
+    floor, spread = floors.floor_of(ledger), floors.spread_upper(ledger)
+    assert floor > spread
+    passing = np.mean(np.abs(fresh) > QUANTILE * floor)
+    assert passing <= 0.01
+    assert np.mean(np.abs(fresh) > QUANTILE * spread) > 1.5 * passing
+    low, high, verdict = with_floor(1.5, 1.45, 1.55, floor)
+    assert verdict == "slower" and low < math.exp(math.log(1.5) - QUANTILE * floor) + 1e-12
+
+
+def test_light_tails_and_few_runs_keep_the_spread():
+    values = np.random.default_rng(7).normal(0, 0.02, 300)
+    assert floors.floor_of(values) == pytest.approx(floors.spread_upper(values), rel=0.1)
+    few = values[:floors.TAIL_MIN_RUNS - 1]
+    assert floors.floor_of(few) == floors.spread_upper(few)
+    assert floors.floor_of(values[:floors.MIN_RUNS - 1]) is None

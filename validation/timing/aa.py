@@ -133,12 +133,24 @@ def rejudged_rows(record, others):
     floor = floors(others)
     rows = []
     for row in record["rows"]:
-        judged = with_floor(row.get("ratio"), row.get("low"), row.get("high"),
-                            floor.get(row["benchmark"], 0.0))
+        judged = with_floor(row.get("ratio"), *unfloored(row), floor.get(row["benchmark"], 0.0))
         low, high, verdict = judged if judged else (row.get("low"), row.get("high"), row["verdict"])
         rows.append({**row, "low": low, "high": high, "verdict": verdict, "recorded_verdict": row["verdict"],
                      "floor_sd": floor.get(row["benchmark"])})
     return rows
+
+
+def unfloored(row):
+    """(low, high) of a recorded row with any side its own floor set (``QUANTILE * floor_sd`` wide)
+    drawn in to the ratio: what the run's own interval was there is unknown, so judging it again by a
+    narrower floor assumes the narrowest (it can add a flag, never hide one)."""
+    ratio, low, high, floor_sd = (row.get(key) for key in ("ratio", "low", "high", "floor_sd"))
+    if None in (ratio, low, high) or not floor_sd:
+        return low, high
+    half = QUANTILE * floor_sd
+    def set_by_floor(side):
+        return math.isclose(abs(math.log(side / ratio)), half, rel_tol=1e-6)
+    return (ratio if set_by_floor(low) else low), (ratio if set_by_floor(high) else high)
 
 
 def counted_runs(records, backend, fingerprint, rejudged):

@@ -158,13 +158,14 @@ def _floors(backend):
 
 
 def floor_line(floors, runs, error, backend):
-    """What floors the intervals: identical code's run-to-run spread, or why nothing does."""
+    """What floors the intervals: identical code's run-to-run spread and tail, or why nothing does."""
     if error:
         return f"intervals: no run-to-run floor (the A/A ledger could not be read: {error})"
     if not floors:
         return (f"intervals: no run-to-run floor ({runs} A/A runs of this method on {backend}; a floor needs "
                 f"10: `python -m validation.timing.aa run --backend {backend}`)")
-    return (f"intervals: each side at least as wide as identical code's run-to-run spread ({runs} A/A "
+    return (f"intervals: each side at least as wide as identical code's run-to-run spread or its tail's "
+            f"99.5 % quantile ({runs} A/A "
             f"ledger runs on {backend}; a change must pass {floor_text(min(floors.values()))}-"
             f"{floor_text(max(floors.values()))} by benchmark)")
 

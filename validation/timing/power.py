@@ -361,7 +361,7 @@ def judged(recorded, floors=None, floor_runs=0):
               f"rounds); the model: {sizes['rounds']} rounds ({sizes['rounds'] - 1} df between rounds) per "
               f"benchmark; speedup A/A: {len(speedups)} independent pairs (two rounds of one worker, R = "
               f"{', '.join(map(str, TWIN_REPLICAS))})"
-              + (f"; every interval floored by the run-to-run spread of {floor_runs} A/A ledger runs"
+              + (f"; every interval floored by the run-to-run spread and tail of {floor_runs} A/A ledger runs"
                  if floors else ""))
     return {**recorded, "method": METHOD, "design": design,
             "floors": {"sd": floors or {}, "runs": floor_runs}, "rows": rows, "exit_zero": exit_zero,
