@@ -286,8 +286,8 @@ def summary_lines(summary, path, per_benchmark=True):
         lines.append(f"  of them {summary['rejudged_runs']} recorded by method "
                      f"{', '.join(summary['rejudged_methods'])} and judged again by this one "
                      f"({shown(rejudged_path())}: the same measurement; each run's interval floored by the "
-                     f"other runs' spread): {summary['rejudged_recorded_flags']} flag(s) as recorded, "
-                     f"{summary['rejudged_flags']} now")
+                     f"other runs' spread and tail): {summary['rejudged_recorded_flags']} flag(s) as "
+                     f"recorded, {summary['rejudged_flags']} now")
     if per_benchmark:
         lines.append(f"  {'benchmark':<34} {'false alarms':>12} {'rate':>6}  {'exact 95% interval':<20}"
                      f"{'floor':<8}intervals' calibration: k = spread / claimed width (95% upper), model "
