@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from markupsafe import escape as html_escape
 
 from reports.errors import ReportInputError
 from reports.page.build import render
@@ -151,3 +152,4 @@ def test_the_box_says_how_many_runs_an_earlier_method_recorded_and_their_flags_n
     assert "13 whole <code>make compare</code> runs" in html
     assert "13 of them recorded by an earlier method and judged again" in html
     assert "1 flag(s) as recorded, 0 now" in html
+    assert str(html_escape(aa.REJUDGED_BASIS)) in html  # the same words as the command line's

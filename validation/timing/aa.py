@@ -50,6 +50,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 NO_CHANGE, NOT_COMPARABLE = "no detectable change", "not comparable"
 RECORDED = ("benchmark", "verdict", "ratio", "low", "high", "mde", "mde_this_run", "floor_sd")  # per row
 MOST_RUNS = 10_000  # the search for the runs a bound needs stops here
+REJUDGED_BASIS = "each run's interval floored by the other runs' spread and tail"  # how re-judging works
 
 
 class LedgerError(ValueError):
@@ -223,6 +224,7 @@ def summarise(records, backend, fingerprint, rejudged=None):
             "rejudged_flags": sum(is_flag(row["verdict"]) for run in again for row in run),
             "rejudged_recorded_flags": sum(is_flag(row["recorded_verdict"]) for run in again for row in run),
             "rejudged_methods": sorted({r["method"] for r, _, again_ in counted if again_}),
+            "rejudged_basis": REJUDGED_BASIS,
             "seconds": sum(seconds), "seconds_per_run": sum(seconds) / len(seconds) if seconds else None,
             "other_methods": len(others),
             "devices": device_counts(ours)}
@@ -285,8 +287,8 @@ def summary_lines(summary, path, per_benchmark=True):
     if summary.get("rejudged_runs"):
         lines.append(f"  of them {summary['rejudged_runs']} recorded by method "
                      f"{', '.join(summary['rejudged_methods'])} and judged again by this one "
-                     f"({shown(rejudged_path())}: the same measurement; each run's interval floored by the "
-                     f"other runs' spread and tail): {summary['rejudged_recorded_flags']} flag(s) as "
+                     f"({shown(rejudged_path())}: the same measurement; {summary['rejudged_basis']}): "
+                     f"{summary['rejudged_recorded_flags']} flag(s) as "
                      f"recorded, {summary['rejudged_flags']} now")
     if per_benchmark:
         lines.append(f"  {'benchmark':<34} {'false alarms':>12} {'rate':>6}  {'exact 95% interval':<20}"
