@@ -16,7 +16,6 @@ import datetime
 import hashlib
 import json
 import math
-import os
 import random
 import statistics
 import sys
@@ -24,6 +23,7 @@ import time
 from pathlib import Path
 
 from harness.device import timed
+from harness.disk_cache import user_cache_path
 from harness.result_files import write_atomically
 from harness.timing_rule import MIN_EFFECT, SLOWER, judge_paired
 
@@ -43,11 +43,7 @@ class TuningCacheError(ValueError):
 
 def cache_path(environ=None):
     """``MRH_TUNING_CACHE``, else ``$XDG_CACHE_HOME`` (or ``~/.cache``)/multireplica-harness/tuning.json."""
-    environ = os.environ if environ is None else environ
-    if environ.get(CACHE_VARIABLE):
-        return Path(environ[CACHE_VARIABLE])
-    base = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "multireplica-harness" / "tuning.json"
+    return user_cache_path(CACHE_VARIABLE, "tuning.json", environ)
 
 
 def key_string(key):

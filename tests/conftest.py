@@ -10,6 +10,7 @@ import pytest
 from harness.autotune import CACHE_VARIABLE
 from harness.workload import x_grid
 from multidense_impl.lowerings import LOWERING_VARIABLE, PRIOR
+from validation.timing.aa import SUMMARY_CACHE_VARIABLE
 
 # Deterministic tests: MultiDense computes with the backend's prior lowering unless a test asks for
 # another (every lowering is checked against the reference in test_equivalence.py; ``auto``, the
@@ -18,6 +19,8 @@ from multidense_impl.lowerings import LOWERING_VARIABLE, PRIOR
 TEST_TUNING_CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "tuning.json"
 os.environ.setdefault(CACHE_VARIABLE, str(TEST_TUNING_CACHE))
 os.environ.setdefault(LOWERING_VARIABLE, PRIOR)
+# Summaries of the committed A/A ledgers (read by every report page and ``make compare``) likewise.
+os.environ.setdefault(SUMMARY_CACHE_VARIABLE, str(TEST_TUNING_CACHE.parent / "aa-summaries"))
 
 
 def spaced_seeds(replicas, spacing=10, offset=7):

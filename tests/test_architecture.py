@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.tensorflow_kernel_free  # reads the sources (ast): no backend runs
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Which project packages each top-level package may import (itself included).

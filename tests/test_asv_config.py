@@ -8,6 +8,8 @@ import pytest
 
 from benchmarks import asv_install
 
+pytestmark = pytest.mark.tensorflow_kernel_free  # reads asv.conf.json and the install script: no backend runs
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

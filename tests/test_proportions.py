@@ -4,6 +4,8 @@ import pytest
 
 from harness.proportions import exact_interval
 
+pytestmark = pytest.mark.tensorflow_kernel_free  # interval arithmetic: no backend runs
+
 
 def test_no_events_give_the_closed_form_upper_limit_and_a_zero_lower():
     low, high = exact_interval(0, 72)

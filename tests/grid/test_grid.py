@@ -12,6 +12,8 @@ from benchmarks.grid.instance import instance_sd, instance_sds, table_instance_s
 from benchmarks.grid.table import format_grid, format_markdown, read_grid, write_grid
 from benchmarks.grid.verdict import cell_verdict, ratio_interval
 
+pytestmark = pytest.mark.tensorflow_kernel_free  # grid arithmetic and files, the timer faked: no backend runs
+
 
 def test_ratio_interval_brackets_the_median_of_block_ratios():
     ratios = np.random.default_rng(0).normal(1.3, 0.05, 20)

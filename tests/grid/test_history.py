@@ -9,6 +9,8 @@ import pytest
 from benchmarks.grid import history, instance, run
 from benchmarks.grid.verdict import cell_verdict
 
+pytestmark = pytest.mark.tensorflow_kernel_free  # simulated runs and files: no backend runs
+
 
 def simulated_runs(rng, run_sd, runs, cells=4, replicas=100, blocks=15, block_sd=0.05, backend="jax"):
     """``runs`` grids of ``cells`` warm cells at ``replicas``: cell c's true ratio ``exp(c / 4)`` (far

@@ -214,3 +214,20 @@ def test_a_side_its_recorded_floor_set_is_judged_again_by_a_narrower_floor_as_if
         record = aa.record_of({"head": "c0ffee", "rows": [row]}, "tensorflow", "old", {"device": "test"},
                               "2026-12-01T00:00:00Z", 90.0)
         assert aa.rejudged_rows(record, narrow)[0]["verdict"] == expected
+
+
+def test_the_ledger_summary_is_kept_until_the_ledger_or_the_code_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path / "ledgers")
+    monkeypatch.setenv(aa.SUMMARY_CACHE_VARIABLE, str(tmp_path / "cache"))
+    method = aa.method_fingerprint("tensorflow")
+    for verdicts in (["no detectable change"] * 2, ["slower", "no detectable change"]):
+        aa.append_record(aa.ledger_path("tensorflow"), record(verdicts, method=method))
+    first = aa.current_summary("tensorflow")
+    assert first == aa.summarise(aa.load_ledger(aa.ledger_path("tensorflow")), "tensorflow", method)
+    summarised = []
+    monkeypatch.setattr(aa, "summarise", lambda *args: summarised.append(args) or {"runs": "recomputed"})
+    assert aa.current_summary("tensorflow") == first and not summarised  # read back
+    aa.append_record(aa.ledger_path("tensorflow"), record(["slower"] * 2, method=method))
+    assert aa.current_summary("tensorflow") == {"runs": "recomputed"} and len(summarised) == 1
+    monkeypatch.setattr(aa, "SUMMARY_CODE", ("harness",))  # another body of code: another key
+    assert aa.current_summary("tensorflow") == {"runs": "recomputed"} and len(summarised) == 2

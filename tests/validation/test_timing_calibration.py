@@ -10,6 +10,8 @@ from scipy import stats
 from validation.timing import aa
 from validation.timing.calibration import QUANTILE, calibrate, z_score
 
+pytestmark = pytest.mark.tensorflow_kernel_free  # interval arithmetic on simulated runs: no backend runs
+
 
 def ledger_rows(rng, runs, claimed_sd, true_sd=0.02, draw=None):
     """A/A rows: log ratios of sd ``true_sd`` (or from ``draw``), 99 % intervals claiming ``claimed_sd``."""

@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.disk_cache import content_key, file_bytes, memoized, source_digest, user_cache_path
 from harness.proportions import exact_interval
 from harness.result_files import read_records
 from harness.timing_rule import QUANTILE, with_floor
@@ -50,6 +51,8 @@ BACKENDS = ("tensorflow", "jax", "torch")
 NO_CHANGE, NOT_COMPARABLE = "no detectable change", "not comparable"
 RECORDED = ("benchmark", "verdict", "ratio", "low", "high", "mde", "mde_this_run", "floor_sd")  # per row
 MOST_RUNS = 10_000  # the search for the runs a bound needs stops here
+SUMMARY_CACHE_VARIABLE = "MRH_LEDGER_CACHE"
+SUMMARY_CODE = ("harness", "validation/timing")  # every module a summary's value can depend on
 REJUDGED_BASIS = "each run's interval floored by the other runs' spread and tail"  # how re-judging works
 
 
@@ -321,9 +324,20 @@ def summary_lines(summary, path, per_benchmark=True):
     return lines
 
 
+def summary_cache_folder():
+    """Where summaries of the committed ledgers are kept (``MRH_LEDGER_CACHE``, else the user's cache)."""
+    return user_cache_path(SUMMARY_CACHE_VARIABLE, "aa-summaries")
+
+
 def current_summary(backend, root=ROOT):
-    """The committed ledger of ``backend`` summarised for the method in ``root`` now."""
-    return summarise(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root))
+    """The committed ledger of ``backend`` summarised for the method in ``root`` now. Judging the
+    earlier methods' runs again takes each one's floor from all the others (tens of seconds for a few
+    hundred runs), so the summary is kept in ``summary_cache_folder()`` under a hash of the ledger,
+    ``rejudged.json``, the method and the code that summarises (``SUMMARY_CODE``)."""
+    path, fingerprint = ledger_path(backend), method_fingerprint(backend, root)
+    key = content_key(SCHEMA, backend, fingerprint, file_bytes(path), file_bytes(rejudged_path()),
+                      source_digest(ROOT, SUMMARY_CODE))
+    return memoized(summary_cache_folder(), key, lambda: summarise(load_ledger(path), backend, fingerprint))
 
 
 def current_floors(backend, root=ROOT):
