@@ -172,15 +172,34 @@ def test_an_earlier_methods_runs_are_judged_again_under_the_method_named_and_flo
     # another method in force: the earlier runs count for nothing (but still measure its floor)
     other = aa.summarise(records, "tensorflow", "newer", rejudged=named)
     assert other["runs"] == 0 and other["other_methods"] == 37
-    assert set(aa.floors(aa.floor_source(records, "tensorflow", "newer", named))) == {BENCHMARKS[0]}
+    assert set(aa.floors(aa.floor_source(records, "tensorflow", "newer", named), {})) == {BENCHMARKS[0]}
 
 
 def test_a_run_judged_again_is_never_floored_by_its_own_ratio():
     records = quiet_runs(12, "old") + [aa_run(1.30, 1.25, 1.35, "slower", "old")]
     again = aa.counted_runs(records, "tensorflow", "new", {"tensorflow": {"from": ["old"], "under": "new"}})
     last = again[-1][1][0]
-    assert last["floor_sd"] == pytest.approx(aa.floors(records[:12])[BENCHMARKS[0]])
+    assert last["floor_sd"] == pytest.approx(aa.floors(records[:12], {"device": "test"})[BENCHMARKS[0]])
     assert last["verdict"] == "slower" and last["recorded_verdict"] == "slower"
+
+
+def test_a_run_judged_again_is_floored_by_the_runs_of_its_own_device():
+    """Pass on a noisy host's identical code (its x1.10 is within its own floor), fail on a floor
+    pooled with a quieter host's runs (it would flag); the quiet host's x1.10 still flags."""
+    def runs(device, sd, count, seed):
+        found = quiet_runs(count, "old", seed)
+        for run, value in zip(found, np.random.default_rng(seed).normal(0, sd, count), strict=True):
+            run["machine"] = {"device": device}
+            bounds = {"low": math.exp(value - 0.01), "high": math.exp(value + 0.01)}
+            run["rows"][0].update(ratio=math.exp(value), **bounds)
+        return found
+    quiet, noisy = runs("CPU A", 0.01, 600, 5), runs("CPU B", 0.045, aa.TAIL_MIN_RUNS, 6)
+    for device, expected in (("CPU B", "no detectable change"), ("CPU A", "slower")):
+        judged = aa_run(1.10, 1.09, 1.11, "slower", "old")
+        judged["machine"] = {"device": device}
+        assert aa.rejudged_rows(judged, quiet + noisy)[0]["verdict"] == expected, device
+    pooled_half = aa.QUANTILE * aa.floors(quiet + noisy, {})[BENCHMARKS[0]]
+    assert math.log(1.10) > pooled_half  # the pooled floor would have flagged the noisy host's run
 
 
 @pytest.mark.parametrize("text", ["{torn", json.dumps({"jax": {"from": "old", "under": "new"}}),
@@ -225,7 +244,7 @@ def test_the_ledger_summary_is_kept_until_the_ledger_or_the_code_changes(tmp_pat
     first = aa.current_summary("tensorflow")
     assert first == aa.summarise(aa.load_ledger(aa.ledger_path("tensorflow")), "tensorflow", method)
     summarised = []
-    monkeypatch.setattr(aa, "summarise", lambda *args: summarised.append(args) or {"runs": "recomputed"})
+    monkeypatch.setattr(aa, "summarise", lambda *args, **_: summarised.append(args) or {"runs": "recomputed"})
     assert aa.current_summary("tensorflow") == first and not summarised  # read back
     aa.append_record(aa.ledger_path("tensorflow"), record(["slower"] * 2, method=method))
     assert aa.current_summary("tensorflow") == {"runs": "recomputed"} and len(summarised) == 1

@@ -37,7 +37,7 @@ def test_each_benchmark_gets_its_own_floor_from_the_runs_that_timed_it():
     rng = np.random.default_rng(1)
     records = [run(rng.normal(0, 0.01), rng.normal(0, 0.05) if i < 5 else None) for i in range(30)]
     records.append({"rows": [{"benchmark": "step", "ratio": None}]})
-    found = floors.floors(records)
+    found = floors.pooled_floors(records)
     assert set(found) == {"step"}  # build: 5 runs, no floor
     assert 0.008 < found["step"] < 0.02
 
@@ -86,3 +86,41 @@ def test_light_tails_and_few_runs_keep_the_spread():
     few = values[:floors.TAIL_MIN_RUNS - 1]
     assert floors.floor_of(few) == floors.spread_upper(few)
     assert floors.floor_of(values[:floors.MIN_RUNS - 1]) is None
+
+
+def device_runs(device, sd, count, seed):
+    """``count`` A/A runs on ``device`` whose log ratios of benchmark "step" spread by ``sd``."""
+    values = np.random.default_rng(seed).normal(0, sd, count)
+    machine = {"device": device, "onednn": "True"}
+    return [{"machine": machine, "rows": [{"benchmark": "step", "ratio": math.exp(v)}]} for v in values]
+
+
+def test_a_device_with_enough_runs_is_floored_by_its_own_noise():
+    """Pass on hosts that differ in noise (each judged by its own floor), fail on a pooled floor (the
+    noisy host's identical code would flag about 2 % of its runs at the pooled floor)."""
+    quiet, noisy = device_runs("CPU A", 0.01, 300, 1), device_runs("CPU B", 0.04, 60, 2)
+    records = quiet + noisy
+    on_quiet = floors.floors(records, {"device": "CPU A", "onednn": "True", "keras": "any"})["step"]
+    on_noisy = floors.floors(records, noisy[0]["machine"])["step"]
+    assert on_quiet == pytest.approx(floors.pooled_floors(quiet)["step"])
+    assert on_noisy == pytest.approx(floors.pooled_floors(noisy)["step"])
+    assert 0.035 < on_noisy and on_quiet < 0.015
+    fresh = np.random.default_rng(3).normal(0, 0.04, 100_000)  # the noisy host's identical code
+    own_rate = np.mean(np.abs(fresh) > QUANTILE * on_noisy)
+    assert own_rate <= 0.01
+    pooled_rate = np.mean(np.abs(fresh) > QUANTILE * floors.pooled_floors(records)["step"])
+    assert pooled_rate > max(2 * own_rate, 0.015)
+    assert floors.floor_runs(records, noisy[0]["machine"]) == (60, 360)
+
+
+def test_a_device_with_few_runs_is_never_floored_narrower_than_all_runs():
+    quiet, noisy = device_runs("CPU A", 0.01, 300, 1), device_runs("CPU B", 0.04, 60, 2)
+    pooled = floors.pooled_floors(quiet + noisy[:20])["step"]
+    assert floors.floors(quiet + noisy[:20], noisy[0]["machine"])["step"] == pytest.approx(
+        max(pooled, floors.pooled_floors(noisy[:20])["step"]))
+    quietest = device_runs("CPU C", 0.001, 20, 4)
+    assert floors.floors(quiet + quietest, quietest[0]["machine"])["step"] == pytest.approx(
+        floors.pooled_floors(quiet + quietest)["step"])  # its own floor is narrower: the pool's holds
+    assert floors.floors(quiet, {"device": "GPU never timed"})["step"] == pytest.approx(
+        floors.pooled_floors(quiet)["step"])
+    assert floors.device_key(None) == floors.device_key({}) != floors.device_key({"device": "CPU A"})

@@ -31,7 +31,7 @@ from harness.proportions import exact_interval
 from harness.result_files import read_records
 from harness.timing_rule import QUANTILE, with_floor
 from validation.timing.calibration import calibrate
-from validation.timing.floors import floors
+from validation.timing.floors import TAIL_MIN_RUNS, floor_runs, floors
 from validation.timing.rates import (
     BOUND_GOAL,
     DEVICE_FIELDS,
@@ -133,8 +133,8 @@ def floor_source(records, backend, fingerprint, rejudged):
 
 def rejudged_rows(record, others):
     """``record``'s rows judged by the current rule: its recorded ratio and interval, floored by the
-    spread of ``others`` (the other runs: the floor is never measured on the run it judges)."""
-    floor = floors(others)
+    spread of ``others`` on its device (the other runs: the floor is never measured on the run it judges)."""
+    floor = floors(others, record.get("machine"))
     rows = []
     for row in record["rows"]:
         judged = with_floor(row.get("ratio"), *unfloored(row), floor.get(row["benchmark"], 0.0))
@@ -199,16 +199,18 @@ def runs_for_bound(flags, runs, goal=BOUND_GOAL):
     return needed
 
 
-def summarise(records, backend, fingerprint, rejudged=None):
+def summarise(records, backend, fingerprint, rejudged=None, machine=None):
     """Per benchmark, the false alarms over the runs that count for ``fingerprint`` on ``backend``
     (``counted_runs``; ``rejudged`` defaults to ``docs/timing-aa/rejudged.json``): flags, runs, rate
-    and exact 95 % interval; with the runs any benchmark flagged, and the runs the bound needs."""
+    and exact 95 % interval, and the floor on ``machine`` (None: the floor of all runs, as on a device
+    with none of its own); with the runs any benchmark flagged, and the
+    runs the bound needs."""
     rejudged = load_rejudged() if rejudged is None else rejudged
     counted = counted_runs(records, backend, fingerprint, rejudged)
     ours = [record for record, _, _ in counted]
     again = [rows for _, rows, again in counted if again]
     names = sorted({row["benchmark"] for _, rows, _ in counted for row in rows})
-    floor = floors(floor_source(records, backend, fingerprint, rejudged))
+    floor = floors(floor_source(records, backend, fingerprint, rejudged), machine)
     rows = []
     for name in names:
         judged = [row for _, run, _ in counted for row in run
@@ -331,21 +333,34 @@ def summary_cache_folder():
 
 def current_summary(backend, root=ROOT):
     """The committed ledger of ``backend`` summarised for the method in ``root`` now. Judging the
-    earlier methods' runs again takes each one's floor from all the others (tens of seconds for a few
-    hundred runs), so the summary is kept in ``summary_cache_folder()`` under a hash of the ledger,
-    ``rejudged.json``, the method and the code that summarises (``SUMMARY_CODE``)."""
+    earlier methods' runs again takes each one's floor from all the others on its device (tens of
+    seconds for a few hundred runs), so the summary is kept in ``summary_cache_folder()`` under a
+    hash of the ledger, ``rejudged.json``, the method and the code that summarises (``SUMMARY_CODE``)."""
     path, fingerprint = ledger_path(backend), method_fingerprint(backend, root)
     key = content_key(SCHEMA, backend, fingerprint, file_bytes(path), file_bytes(rejudged_path()),
                       source_digest(ROOT, SUMMARY_CODE))
     return memoized(summary_cache_folder(), key, lambda: summarise(load_ledger(path), backend, fingerprint))
 
 
-def current_floors(backend, root=ROOT):
-    """({benchmark: floor sd}, runs) for the method in ``root`` now, from the committed ledger
-    (``floor_source``): what ``make compare`` floors its intervals with."""
+def this_machine(backend):
+    """This machine's ``device_description`` for ``backend`` ({} where the backend cannot describe it)."""
+    from harness.device import device_description
+
+    try:
+        return device_description(backend)
+    except ImportError:
+        return {}
+
+
+def current_floors(backend, root=ROOT, machine=None):
+    """({benchmark: floor sd}, runs) for the method in ``root`` now on ``machine`` (default: this one),
+    from the committed ledger (``floor_source``): what ``make compare`` floors its intervals with; the
+    runs are those that measured it (``floors``: the device's own once they are enough, else all)."""
     source = floor_source(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
                           load_rejudged())
-    return floors(source), len(source)
+    machine = this_machine(backend) if machine is None else machine
+    here, everywhere = floor_runs(source, machine)
+    return floors(source, machine), (here if here >= TAIL_MIN_RUNS else everywhere)
 
 
 def ledger_lines(backend, root=ROOT):
@@ -431,7 +446,8 @@ def main(argv=None):
             args.log.parent.mkdir(parents=True, exist_ok=True)
             campaign(args.repo, args.backend, args.runs, args.minutes, ledger, args.log)
         records = load_ledger(ledger)
-        summary = summarise(records, args.backend, method_fingerprint(args.backend))
+        summary = summarise(records, args.backend, method_fingerprint(args.backend),
+                            machine=this_machine(args.backend))
     except (LedgerError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

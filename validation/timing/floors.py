@@ -19,6 +19,12 @@ identical code belongs, so a steady offset of the design counts too):
   2-6, their 99.5 % quantiles up to 1.7 times the normal form's), which the spread alone understates.
 
 Under ``MIN_RUNS`` runs a benchmark has no floor; under ``TAIL_MIN_RUNS`` only the spread.
+
+The floor is measured on the device that judges (``DEVICE_FIELDS`` of a run's ``machine``): hosts
+differ in noise (TensorFlow's A/A runs on an AMX Xeon varied twice as much as on an AVX-512 EPYC,
+Levene p < 1e-6 for seven of eleven benchmarks), so a floor pooled over hosts is too narrow on the
+noisier one. A device with ``TAIL_MIN_RUNS`` runs of its own has its own floor; before that its
+floor is never narrower than the one of all runs.
 """
 
 import math
@@ -35,6 +41,7 @@ TAIL_FRACTION = 0.2  # the largest fifth of |log ratio| is fitted by the tail mo
 TAIL_MIN_RUNS = 50  # at least 10 exceedances to fit the tail's shape
 SHAPE_RANGE = (-0.5, 1.0)  # the Pareto shape's regular range (below -0.5 the fit is not regular)
 GRID = 4000  # points of the profile likelihood's search
+DEVICE_FIELDS = ("device", "vector_set", "onednn")  # what changes the kernels, hence the noise
 
 
 def _finite(log_ratios):
@@ -105,8 +112,31 @@ def log_ratios(records):
     return found
 
 
-def floors(records):
-    """{benchmark: floor sd (log scale)} from ledger ``records`` (``floor_of``); benchmarks under
+def device_key(machine):
+    """The fields of a run's ``machine`` (a ``harness.device.device_description``) that set its noise."""
+    machine = machine or {}
+    return tuple((field, machine.get(field)) for field in DEVICE_FIELDS)
+
+
+def pooled_floors(records):
+    """{benchmark: floor sd (log scale)} from all ``records`` (``floor_of``); benchmarks under
     ``MIN_RUNS`` runs get none."""
     measured = {name: floor_of(values) for name, values in log_ratios(records).items()}
     return {name: sd for name, sd in measured.items() if sd is not None}
+
+
+def floors(records, machine):
+    """{benchmark: floor sd (log scale)} for judging on ``machine``: from the ``records`` made on its
+    device (``device_key``) once they are ``TAIL_MIN_RUNS``; before that the larger of theirs and the
+    floor of all ``records``."""
+    here = [r for r in records if device_key(r.get("machine")) == device_key(machine)]
+    own = pooled_floors(here)
+    if len(here) >= TAIL_MIN_RUNS:
+        return own
+    pooled = pooled_floors(records)
+    return {name: max(own.get(name, 0.0), pooled.get(name, 0.0)) for name in own.keys() | pooled.keys()}
+
+
+def floor_runs(records, machine):
+    """(runs on ``machine``'s device, all runs): what ``floors`` measured its floor on."""
+    return sum(device_key(r.get("machine")) == device_key(machine) for r in records), len(records)

@@ -336,11 +336,12 @@ def study(args):
     return publish(judged(recorded, *ledger_floors(args.backend)), json_path)
 
 
-def ledger_floors(backend):
-    """({benchmark: sd}, runs): the run-to-run floors ``make compare`` now takes from the A/A ledger."""
+def ledger_floors(backend, machine=None):
+    """({benchmark: sd}, runs): the run-to-run floors ``make compare`` now takes from the A/A ledger on
+    ``machine`` (default: this one)."""
     from validation.timing.aa import current_floors
 
-    return current_floors(backend)
+    return current_floors(backend, machine=machine)
 
 
 def judged(recorded, floors=None, floor_runs=0):
@@ -387,7 +388,7 @@ def reanalyse(args):
     recorded = load_power(args.json or local_table(args.backend))
     recorded.pop("path")
     path = args.json or local_table(args.backend)
-    return publish(judged(recorded, *ledger_floors(recorded["backend"])), path)
+    return publish(judged(recorded, *ledger_floors(recorded["backend"], recorded.get("device") or {})), path)
 
 
 def plant_command(args):

@@ -9,6 +9,7 @@ A backend's rates are quoted only for that backend.
 from pathlib import Path
 
 from validation.results import load_table
+from validation.timing.floors import DEVICE_FIELDS
 
 SCHEMA = "multireplica-harness/timing-power/2"
 LOCAL_FOLDER = Path("results/timing")
@@ -108,7 +109,6 @@ def design_mismatch(power, backend):
             f"{refresh_text(here)}")
 
 
-DEVICE_FIELDS = ("device", "vector_set", "onednn")  # what changes the kernels, hence the noise
 
 
 def device_mismatch(recorded, backend):
