@@ -203,8 +203,7 @@ def summarise(records, backend, fingerprint, rejudged=None, machine=None):
     """Per benchmark, the false alarms over the runs that count for ``fingerprint`` on ``backend``
     (``counted_runs``; ``rejudged`` defaults to ``docs/timing-aa/rejudged.json``): flags, runs, rate
     and exact 95 % interval, and the floor on ``machine`` (None: the floor of all runs, as on a device
-    with none of its own); with the runs any benchmark flagged, and the
-    runs the bound needs."""
+    with none of its own); with the runs any benchmark flagged, and the runs the bound needs."""
     rejudged = load_rejudged() if rejudged is None else rejudged
     counted = counted_runs(records, backend, fingerprint, rejudged)
     ours = [record for record, _, _ in counted]

@@ -22,7 +22,7 @@ Under ``MIN_RUNS`` runs a benchmark has no floor; under ``TAIL_MIN_RUNS`` only t
 
 The floor is measured on the device that judges (``DEVICE_FIELDS`` of a run's ``machine``): hosts
 differ in noise (TensorFlow's A/A runs on an AMX Xeon varied twice as much as on an AVX-512 EPYC,
-Levene p < 1e-6 for seven of eleven benchmarks), so a floor pooled over hosts is too narrow on the
+Levene p < 0.003 for seven of eleven benchmarks), so a floor pooled over hosts is too narrow on the
 noisier one. A device with ``TAIL_MIN_RUNS`` runs of its own has its own floor; before that its
 floor is never narrower than the one of all runs.
 """

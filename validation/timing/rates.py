@@ -109,8 +109,6 @@ def design_mismatch(power, backend):
             f"{refresh_text(here)}")
 
 
-
-
 def device_mismatch(recorded, backend):
     """A sentence when the table's device (``device_description`` fields) is not this machine's, or
     was not recorded (in whole or in part); None when they agree or this machine's cannot be described."""
