@@ -195,13 +195,17 @@ def test_the_output_says_what_floors_the_intervals_or_why_nothing_does(tmp_path,
     from harness.timing_rule import QUANTILE
     from validation.timing import aa, compare
 
-    assert "no run-to-run floor (3 A/A runs" in compare.floor_line({}, 3, None, "jax")
-    line = compare.floor_line({"a": 0.01, "b": 0.04}, 141, None, "jax")
-    assert "141 A/A ledger runs on jax" in line
+    none = aa.FloorSource({}, 3, 3, False)
+    assert "no run-to-run floor (3 A/A runs" in compare.floor_line(none, None, "jax")
+    line = compare.floor_line(aa.FloorSource({"a": 0.01, "b": 0.04}, 141, 141, True), None, "jax")
+    assert "141 A/A ledger runs on jax, all on this device" in line
     assert f"x{math.exp(QUANTILE * 0.01):.3f}-x{math.exp(QUANTILE * 0.04):.3f}" in line
+    line = compare.floor_line(aa.FloorSource({"a": 0.01}, 141, 12, False), None, "jax")
+    assert f"141 A/A ledger runs on jax, 12 on this device: never narrower than all runs' floor until it " \
+           f"has {aa.TAIL_MIN_RUNS} of its own" in line
     monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path)
     (tmp_path / "jax.jsonl").write_text("{torn\n")
-    floors, runs, error = compare._floors("jax")
-    assert (floors, runs) == ({}, 0) and "jax.jsonl:1" in error
-    assert "could not be read" in compare.floor_line(floors, runs, error, "jax")
+    source, error = compare._floors("jax")
+    assert (source.sd, source.runs) == ({}, 0) and "jax.jsonl:1" in error
+    assert "could not be read" in compare.floor_line(source, error, "jax")
     assert (tmp_path / "jax.jsonl").read_text() == "{torn\n"  # refused, left as it was

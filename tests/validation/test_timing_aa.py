@@ -202,6 +202,24 @@ def test_a_run_judged_again_is_floored_by_the_runs_of_its_own_device():
     assert math.log(1.10) > pooled_half  # the pooled floor would have flagged the noisy host's run
 
 
+def test_make_compare_takes_this_devices_own_floor_once_it_has_enough_runs_else_never_narrower(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path)
+    method = aa.method_fingerprint("tensorflow")
+    for device, sd, count, seed in (("CPU A", 0.01, aa.TAIL_MIN_RUNS, 7), ("CPU B", 0.04, 12, 8)):
+        for value in np.random.default_rng(seed).normal(0, sd, count):
+            run = aa_run(math.exp(value), math.exp(value - 0.01), math.exp(value + 0.01), "slower", method)
+            run["machine"] = {"device": device}
+            aa.append_record(aa.ledger_path("tensorflow"), run)
+    own = aa.current_floor_source("tensorflow", machine={"device": "CPU A"})
+    assert (own.runs, own.device_runs, own.own) == (aa.TAIL_MIN_RUNS, aa.TAIL_MIN_RUNS, True)
+    few = aa.current_floor_source("tensorflow", machine={"device": "CPU B"})
+    assert (few.runs, few.device_runs, few.own) == (aa.TAIL_MIN_RUNS + 12, 12, False)
+    pooled = aa.floors(aa.load_ledger(aa.ledger_path("tensorflow")), {})[BENCHMARKS[0]]
+    assert own.sd[BENCHMARKS[0]] < pooled <= few.sd[BENCHMARKS[0]]  # the quiet device: its own floor
+    assert aa.current_floors("tensorflow", machine={"device": "CPU B"}) == (few.sd, few.runs)
+
+
 @pytest.mark.parametrize("text", ["{torn", json.dumps({"jax": {"from": "old", "under": "new"}}),
                                   json.dumps({"jax": {"from": ["old"]}})])
 def test_a_malformed_rejudged_file_is_refused_by_name(tmp_path, text):

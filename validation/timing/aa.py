@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from harness.disk_cache import content_key, file_bytes, memoized, source_digest, user_cache_path
 from harness.proportions import exact_interval
@@ -351,15 +352,32 @@ def this_machine(backend):
         return {}
 
 
-def current_floors(backend, root=ROOT, machine=None):
-    """({benchmark: floor sd}, runs) for the method in ``root`` now on ``machine`` (default: this one),
-    from the committed ledger (``floor_source``): what ``make compare`` floors its intervals with; the
-    runs are those that measured it (``floors``: the device's own once they are enough, else all)."""
+class FloorSource(NamedTuple):
+    """The floors ``make compare`` takes now: ``sd`` ({benchmark: floor sd}) measured on ``runs`` A/A
+    runs, ``device_runs`` of them on the judging device; ``own``: from that device's runs alone."""
+
+    sd: dict
+    runs: int
+    device_runs: int
+    own: bool
+
+
+def current_floor_source(backend, root=ROOT, machine=None):
+    """The ``FloorSource`` for the method in ``root`` now on ``machine`` (default: this one), from the
+    committed ledger (``floor_source``; ``floors``: the device's own runs once they are enough, else
+    never narrower than all runs')."""
     source = floor_source(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
                           load_rejudged())
     machine = this_machine(backend) if machine is None else machine
     here, everywhere = floor_runs(source, machine)
-    return floors(source, machine), (here if here >= TAIL_MIN_RUNS else everywhere)
+    own = here >= TAIL_MIN_RUNS
+    return FloorSource(floors(source, machine), here if own else everywhere, here, own)
+
+
+def current_floors(backend, root=ROOT, machine=None):
+    """({benchmark: floor sd}, runs): ``current_floor_source``'s floors and the runs that measured them."""
+    found = current_floor_source(backend, root, machine)
+    return found.sd, found.runs
 
 
 def ledger_lines(backend, root=ROOT):

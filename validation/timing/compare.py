@@ -12,8 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from validation.timing.aa import LedgerError, current_floors, floor_text, ledger_lines
+from validation.timing.aa import FloorSource, LedgerError, current_floor_source, floor_text, ledger_lines
 from validation.timing.commits import CommitError, export, resolve
+from validation.timing.floors import MIN_RUNS, TAIL_MIN_RUNS
 from validation.timing.method import (
     DEFAULT_BLOCKS,
     DEFAULT_PROFILE,
@@ -106,7 +107,8 @@ def main(argv=None):
         return FAILURE
     table = _power_table(args.backend)
     priors = prior_round_sd(table, [case.name for case in cases])
-    floors, floor_runs, floor_error = _floors(args.backend)
+    source, floor_error = _floors(args.backend)
+    floors = source.sd
     rows = judge_comparison(blocks, "base", "head", prior_round_sd=priors, floor_sd=floors)
     for row, case in zip(rows, blocks.cases, strict=True):
         fitted = table_minimum_detectable(table).get(case.name)
@@ -121,7 +123,7 @@ def main(argv=None):
     for line in blind_spot_lines(rows, args.rounds):
         print(line)
     print(prior_line(table, priors))
-    print(floor_line(floors, floor_runs, floor_error, args.backend))
+    print(floor_line(source, floor_error, args.backend))
     if skipped:
         print(f"not timed by this profile ({len(skipped)}; `--suites all` times them): "
               f"{', '.join(case.name for case in skipped)}")
@@ -149,25 +151,27 @@ def _power_table(backend):
 
 
 def _floors(backend):
-    """({benchmark: floor sd}, runs, error text or None) from the committed A/A ledger."""
+    """(``FloorSource`` from the committed A/A ledger, error text or None)."""
     try:
-        floors, runs = current_floors(backend)
+        return current_floor_source(backend), None
     except (LedgerError, PowerTableError, OSError) as error:
-        return {}, 0, str(error)
-    return floors, runs, None
+        return FloorSource({}, 0, 0, False), str(error)
 
 
-def floor_line(floors, runs, error, backend):
-    """What floors the intervals: identical code's run-to-run spread and tail, or why nothing does."""
+def floor_line(source, error, backend):
+    """What floors the intervals (identical code's run-to-run spread and tail, on which runs), or why
+    nothing does."""
     if error:
         return f"intervals: no run-to-run floor (the A/A ledger could not be read: {error})"
-    if not floors:
-        return (f"intervals: no run-to-run floor ({runs} A/A runs of this method on {backend}; a floor needs "
-                f"10: `python -m validation.timing.aa run --backend {backend}`)")
+    if not source.sd:
+        return (f"intervals: no run-to-run floor ({source.runs} A/A runs of this method on {backend}; a "
+                f"floor needs {MIN_RUNS}: `python -m validation.timing.aa run --backend {backend}`)")
+    runs = (f"{source.runs} A/A ledger runs on {backend}, all on this device" if source.own else
+            f"{source.runs} A/A ledger runs on {backend}, {source.device_runs} on this device: never "
+            f"narrower than all runs' floor until it has {TAIL_MIN_RUNS} of its own")
     return (f"intervals: each side at least as wide as identical code's run-to-run spread or its tail's "
-            f"99.5 % quantile ({runs} A/A "
-            f"ledger runs on {backend}; a change must pass {floor_text(min(floors.values()))}-"
-            f"{floor_text(max(floors.values()))} by benchmark)")
+            f"99.5 % quantile ({runs}; a change must pass {floor_text(min(source.sd.values()))}-"
+            f"{floor_text(max(source.sd.values()))} by benchmark)")
 
 
 def prior_line(table, priors):
