@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 import harness.device
-from validation.timing import aa
+from validation.timing import aa, rates
 
 pytestmark = pytest.mark.tensorflow_kernel_free  # ledger arithmetic: no backend runs
 
@@ -268,3 +268,29 @@ def test_the_ledger_summary_is_kept_until_the_ledger_or_the_code_changes(tmp_pat
     assert aa.current_summary("tensorflow") == {"runs": "recomputed"} and len(summarised) == 1
     monkeypatch.setattr(aa, "SUMMARY_CODE", ("harness",))  # another body of code: another key
     assert aa.current_summary("tensorflow") == {"runs": "recomputed"} and len(summarised) == 2
+
+
+def test_a_local_power_table_keeps_the_ledgers_runs_as_its_floor_but_not_as_its_false_alarms(
+        tmp_path, monkeypatch):
+    """``make timing-power`` leaves a local table, which judges by its own round variance (another
+    method): the committed ledger's runs measured the same thing, so they still floor its intervals,
+    but their flags were judged with the committed table's variance and are not counted for it."""
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path / "ledgers")
+    monkeypatch.setenv(aa.SUMMARY_CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setattr(rates, "LOCAL_FOLDER", tmp_path / "local")
+    committed = aa.method_fingerprint("tensorflow")
+    assert aa.ledger_method("tensorflow") == committed
+    for run in quiet_runs(12, committed):
+        aa.append_record(aa.ledger_path("tensorflow"), run)
+    assert not any("judges by" in line for line in aa.ledger_lines("tensorflow"))
+    table = json.loads(rates.committed_table("tensorflow").read_text())
+    rates.local_table("tensorflow").parent.mkdir(parents=True)
+    rates.local_table("tensorflow").write_text(json.dumps({**table, "started": "measured here"}))
+    local = aa.method_fingerprint("tensorflow")
+    assert local != committed and aa.ledger_method("tensorflow") == committed
+    source = aa.current_floor_source("tensorflow", machine={"device": "test"})
+    assert source.runs == 12 and source.sd == aa.floors(quiet_runs(12, committed), {"device": "test"})
+    summary = aa.current_summary("tensorflow")
+    assert (summary["runs"], summary["floor_runs"], summary["method"]) == (0, 12, local)
+    note = aa.ledger_lines("tensorflow")[-1]
+    assert "local power table" in note and "12 runs" in note and committed in note

@@ -12,7 +12,8 @@ rates can be accumulated over several sittings; a run counts only for the method
 (``method_fingerprint``: the timing rule, the comparison's design and the power table it read), or
 for a later method that ``docs/timing-aa/rejudged.json`` names as judging the same measurement
 differently: its recorded ratios and intervals are then judged again by the current rule (a run's
-floor from the other runs: ``validation.timing.floors``). The same runs give the floor itself.
+floor from the other runs: ``validation.timing.floors``). The same runs give the floor itself, also
+to a method that differs only by a local power table (``ledger_method``).
 """
 
 import argparse
@@ -38,8 +39,10 @@ from validation.timing.rates import (
     DEVICE_FIELDS,
     FALSE_ALARM_GOAL,
     PowerTableError,
+    committed_table,
     describe_fields,
     load_power,
+    local_table,
 )
 
 SCHEMA = "multireplica-harness/timing-aa/1"
@@ -76,15 +79,28 @@ def shown(path):
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def method_fingerprint(backend, root=ROOT):
+def method_fingerprint(backend, root=ROOT, committed=False):
     """A short hash of what judges a comparison on ``backend``: ``METHOD_FILES`` and the power table
-    the comparison reads (its round variance widens every interval)."""
+    the comparison reads (its round variance widens every interval): the one ``load_power`` finds (a
+    local table before the committed one), or with ``committed`` the committed one (``ledger_method``)."""
     digest = hashlib.sha256()
     for name in METHOD_FILES:
         digest.update(name.encode() + b"\0" + (Path(root) / name).read_bytes())
-    table = load_power(backend=backend)
-    digest.update(Path(table["path"]).read_bytes() if table else b"no power table")
+    if committed:
+        path = committed_table(backend)
+        table = path.read_bytes() if path.exists() else None
+    else:
+        found = load_power(backend=backend)
+        table = Path(found["path"]).read_bytes() if found else None
+    digest.update(b"no power table" if table is None else table)
     return digest.hexdigest()[:12]
+
+
+def ledger_method(backend, root=ROOT):
+    """The method the committed ledger is kept under: ``METHOD_FILES`` with the committed power table.
+    Where ``make timing-power`` left a local table, the comparison judges by that table's round
+    variance (another method), but it measures the same thing: the ledger's runs still give its floor."""
+    return method_fingerprint(backend, root, committed=True)
 
 
 def load_ledger(path):
@@ -125,11 +141,18 @@ def load_rejudged(path=None):
     return entries
 
 
-def floor_source(records, backend, fingerprint, rejudged):
-    """The runs that measure this method's floor: its own and those of the methods ``rejudged`` names."""
-    earlier = set(rejudged.get(backend, {}).get("from", ()))
-    return [r for r in records
-            if r["backend"] == backend and (r["method"] == fingerprint or r["method"] in earlier)]
+def measuring_methods(backend, fingerprint, rejudged, ledger=None):
+    """The methods whose runs measure what ``fingerprint`` measures (the same worker and design): itself,
+    ``ledger`` (the committed ledger's method, which differs from it at most by the power table,
+    ``ledger_method``), and the earlier methods ``rejudged`` names."""
+    return {fingerprint, *([ledger] if ledger else []), *rejudged.get(backend, {}).get("from", ())}
+
+
+def floor_source(records, backend, fingerprint, rejudged, ledger=None):
+    """The runs that measure this method's floor: those of the ``measuring_methods``. A floor comes from
+    the runs' log ratios alone, which the power table does not touch."""
+    methods = measuring_methods(backend, fingerprint, rejudged, ledger)
+    return [r for r in records if r["backend"] == backend and r["method"] in methods]
 
 
 def rejudged_rows(record, others):
@@ -200,17 +223,19 @@ def runs_for_bound(flags, runs, goal=BOUND_GOAL):
     return needed
 
 
-def summarise(records, backend, fingerprint, rejudged=None, machine=None):
+def summarise(records, backend, fingerprint, rejudged=None, machine=None, ledger=None):
     """Per benchmark, the false alarms over the runs that count for ``fingerprint`` on ``backend``
     (``counted_runs``; ``rejudged`` defaults to ``docs/timing-aa/rejudged.json``): flags, runs, rate
     and exact 95 % interval, and the floor on ``machine`` (None: the floor of all runs, as on a device
-    with none of its own); with the runs any benchmark flagged, and the runs the bound needs."""
+    with none of its own) from the runs of its measurement (``floor_source``, ``ledger``: the committed
+    ledger's method); with the runs any benchmark flagged, and the runs the bound needs."""
     rejudged = load_rejudged() if rejudged is None else rejudged
     counted = counted_runs(records, backend, fingerprint, rejudged)
     ours = [record for record, _, _ in counted]
     again = [rows for _, rows, again in counted if again]
     names = sorted({row["benchmark"] for _, rows, _ in counted for row in rows})
-    floor = floors(floor_source(records, backend, fingerprint, rejudged), machine)
+    source = floor_source(records, backend, fingerprint, rejudged, ledger)
+    floor = floors(source, machine)
     rows = []
     for name in names:
         judged = [row for _, run, _ in counted for row in run
@@ -223,7 +248,8 @@ def summarise(records, backend, fingerprint, rejudged=None, machine=None):
     seconds = [r["seconds"] for r in ours]
     counted_ids = {id(r) for r in ours}
     others = [r for r in records if r["backend"] == backend and id(r) not in counted_ids]
-    return {"backend": backend, "method": fingerprint, "runs": len(ours), "rows": rows,
+    return {"backend": backend, "method": fingerprint, "ledger_method": ledger or fingerprint,
+            "floor_runs": len(source), "runs": len(ours), "rows": rows,
             "runs_any_flag": sum(any(is_flag(row["verdict"]) for row in run) for _, run, _ in counted),
             "rejudged_runs": len(again),
             "rejudged_flags": sum(is_flag(row["verdict"]) for run in again for row in run),
@@ -283,7 +309,8 @@ def summary_lines(summary, path, per_benchmark=True):
         others = summary["other_methods"]
         tail = f" ({others} of another method version, not counted)" if others else ""
         return [f"A/A ledger ({path}): no run of this method on {summary['backend']}{tail}: "
-                f"`python -m validation.timing.aa run --backend {summary['backend']}` records them"]
+                f"`python -m validation.timing.aa run --backend {summary['backend']}` records them",
+                *table_note(summary)]
     top = headline(summary)
     lines = [f"A/A ledger ({path}): {summary['runs']} runs of this whole comparison on identical code "
              f"(method {summary['method']}), each an independent unit; "
@@ -323,7 +350,21 @@ def summary_lines(summary, path, per_benchmark=True):
     if summary["other_methods"]:
         lines.append(f"  ({summary['other_methods']} runs of another method version are in the ledger, "
                      "not counted)")
-    return lines
+    return lines + table_note(summary)
+
+
+def table_note(summary):
+    """A line when the method judges by another power table than the committed ledger's method (a
+    local one, from ``make timing-power``): which runs give its floor, and why they do not count."""
+    ledger, backend = summary.get("ledger_method"), summary["backend"]
+    if not ledger or ledger == summary["method"]:
+        return []
+    local = local_table(backend)
+    table = f"the local power table {local}" if local.exists() else "another power table"
+    return [f"  this method ({summary['method']}) judges by {table}, not by "
+            f"{shown(committed_table(backend))} as the ledger's method {ledger} did: the "
+            f"{summary['floor_runs']} runs of that measurement give the floor here, but their false alarms "
+            f"were judged with the committed table's round variance, so they do not count for this method"]
 
 
 def summary_cache_folder():
@@ -337,9 +378,11 @@ def current_summary(backend, root=ROOT):
     seconds for a few hundred runs), so the summary is kept in ``summary_cache_folder()`` under a
     hash of the ledger, ``rejudged.json``, the method and the code that summarises (``SUMMARY_CODE``)."""
     path, fingerprint = ledger_path(backend), method_fingerprint(backend, root)
-    key = content_key(SCHEMA, backend, fingerprint, file_bytes(path), file_bytes(rejudged_path()),
+    ledger = ledger_method(backend, root)
+    key = content_key(SCHEMA, backend, fingerprint, ledger, file_bytes(path), file_bytes(rejudged_path()),
                       source_digest(ROOT, SUMMARY_CODE))
-    return memoized(summary_cache_folder(), key, lambda: summarise(load_ledger(path), backend, fingerprint))
+    return memoized(summary_cache_folder(), key,
+                    lambda: summarise(load_ledger(path), backend, fingerprint, ledger=ledger))
 
 
 def this_machine(backend):
@@ -367,7 +410,7 @@ def current_floor_source(backend, root=ROOT, machine=None):
     committed ledger (``floor_source``; ``floors``: the device's own runs once they are enough, else
     never narrower than all runs')."""
     source = floor_source(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
-                          load_rejudged())
+                          load_rejudged(), ledger_method(backend, root))
     machine = this_machine(backend) if machine is None else machine
     here, everywhere = floor_runs(source, machine)
     own = here >= TAIL_MIN_RUNS
@@ -464,7 +507,7 @@ def main(argv=None):
             campaign(args.repo, args.backend, args.runs, args.minutes, ledger, args.log)
         records = load_ledger(ledger)
         summary = summarise(records, args.backend, method_fingerprint(args.backend),
-                            machine=this_machine(args.backend))
+                            machine=this_machine(args.backend), ledger=ledger_method(args.backend))
     except (LedgerError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
