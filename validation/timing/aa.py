@@ -42,7 +42,6 @@ from validation.timing.rates import (
     committed_table,
     describe_fields,
     load_power,
-    local_table,
 )
 
 SCHEMA = "multireplica-harness/timing-aa/1"
@@ -355,16 +354,21 @@ def summary_lines(summary, path, per_benchmark=True):
 
 def table_note(summary):
     """A line when the method judges by another power table than the committed ledger's method (a
-    local one, from ``make timing-power``): which runs give its floor, and why they do not count."""
+    local one, from ``make timing-power``, or this device's): which runs give its floor, and why the
+    ledger's other runs do not count."""
     ledger, backend = summary.get("ledger_method"), summary["backend"]
     if not ledger or ledger == summary["method"]:
         return []
-    local = local_table(backend)
-    table = f"the local power table {local}" if local.exists() else "another power table"
+    try:
+        found = load_power(backend=backend)
+    except PowerTableError:
+        found = None
+    table = f"the power table {shown(found['path'])}" if found else "no power table"
     return [f"  this method ({summary['method']}) judges by {table}, not by "
-            f"{shown(committed_table(backend))} as the ledger's method {ledger} did: the "
-            f"{summary['floor_runs']} runs of that measurement give the floor here, but their false alarms "
-            f"were judged with the committed table's round variance, so they do not count for this method"]
+            f"{shown(committed_table(backend))} as the ledger's method {ledger} does: the "
+            f"{summary['floor_runs']} runs of that measurement give the floor here, but the false alarms of "
+            f"that method's runs were judged with the committed table's round variance, so they do not count "
+            f"for this one (`make timing-aa` records runs under it)"]
 
 
 def summary_cache_folder():

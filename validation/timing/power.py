@@ -2,6 +2,7 @@
 
     python -m validation.timing.power [--rounds 8]                 # the study on $KERAS_BACKEND
     python -m validation.timing.power plant --factor 1.25 --branch slow-125 [--suite first_step]
+    python -m validation.timing.power keep                         # commit the local table as its device's
 
 The study plants, on top of HEAD, an empty commit (A/A: identical code) and two slowed commits
 (``benchmarks/planted_slowdown.py``): the fused train step x1.25 at R = 1, 10 and 100 (real extra
@@ -391,6 +392,37 @@ def reanalyse(args):
     return publish(judged(recorded, *ledger_floors(recorded["backend"], recorded.get("device") or {})), path)
 
 
+def keep(args):
+    """Keep the table at ``--json`` (default the local one) in the repository as the committed table of
+    the device it records (``rates.device_table``), with its text; never over a table already kept."""
+    import shutil
+
+    from validation.timing.rates import PowerTableError, device_table, load_power
+
+    source = Path(args.json or local_table(args.backend))
+    try:
+        table = load_power(source)
+    except PowerTableError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if table.get("backend") != args.backend or not table.get("device"):
+        print(f"error: {source} records backend {table.get('backend')!r} and device {table.get('device')!r}: "
+              f"keep needs a {args.backend} table that records its device", file=sys.stderr)
+        return 2
+    target = device_table(args.backend, table["device"])
+    pairs = [(source, target), (source.with_suffix(".txt"), target.with_suffix(".txt"))]
+    problems = [*(f"{dst} exists" for _, dst in pairs if dst.exists()),
+                *(f"{src} is missing" for src, _ in pairs if not src.exists())]
+    if problems:
+        print(f"error: nothing kept: {'; '.join(problems)}", file=sys.stderr)
+        return 2
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for src, dst in pairs:
+        shutil.copyfile(src, dst)
+    print(f"kept {source} as {target} (and its .txt): comparisons on this device now read it")
+    return 0
+
+
 def plant_command(args):
     from validation.timing.commits import git
 
@@ -420,6 +452,7 @@ def main(argv=None):
     planted.add_argument("--suite", default="train_step",
                          choices=sorted({scenario.suite for scenario in SCENARIOS.values()}))
     sub.add_parser("reanalyse", help="judge the rounds recorded in --json again with the current rule")
+    sub.add_parser("keep", help="commit the table at --json as its device's (docs/timing-power/devices/)")
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS)
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS)
@@ -430,6 +463,8 @@ def main(argv=None):
         p.error(f"--backend must be one of {', '.join(BACKENDS)}, got {args.backend!r}")
     if args.command == "reanalyse":
         return reanalyse(args)
+    if args.command == "keep":
+        return keep(args)
     if args.command == "plant":
         if not args.factor > 1.0:
             p.error(f"--factor must be > 1, got {args.factor}")

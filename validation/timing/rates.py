@@ -2,10 +2,13 @@
 
 ``python -m validation.timing.power`` writes ``results/timing/power-<backend>.json`` on the machine it
 runs on; the tables measured when the method was chosen are kept in the repository as
-``docs/timing-power/<backend>.json`` and are used where no local one exists (the lines say which).
-A backend's rates are quoted only for that backend.
+``docs/timing-power/<backend>.json``, and those of other devices as
+``docs/timing-power/devices/<backend>--<device>.json`` (``python -m validation.timing.power keep``).
+A comparison reads the local table, else its device's committed one, else the backend's (the lines
+say which, and whether it was measured on this device). A backend's rates are quoted only for it.
 """
 
+import re
 from pathlib import Path
 
 from validation.results import load_table
@@ -30,10 +33,38 @@ def committed_table(backend):
     return COMMITTED_FOLDER / f"{backend}.json"
 
 
-def load_power(path=None, backend=DEFAULT_BACKEND):
-    """The power table at ``path``, else ``backend``'s local one, else its committed one; None if
-    there is none. A table measured on another backend than the one asked for is an error."""
-    paths = [path] if path else [local_table(backend), committed_table(backend)]
+def device_slug(fields):
+    """A device's ``DEVICE_FIELDS`` as a file name: "cpu-amd-epyc-x2-avx2-onednn-false"."""
+    parts = [f"{field}-{fields[field]}" if field == "onednn" else str(fields[field])
+             for field in DEVICE_FIELDS if field in fields]
+    return re.sub(r"[^a-z0-9.]+", "-", "-".join(parts).lower()).strip("-") or "unknown"
+
+
+def device_table(backend, fields):
+    """Where the committed table of ``backend`` measured on the device ``fields`` describe is kept."""
+    return COMMITTED_FOLDER / "devices" / f"{backend}--{device_slug(fields)}.json"
+
+
+def this_device(backend):
+    """This machine's ``device_description`` for ``backend``; {} where the backend is not installed."""
+    from harness.device import device_description
+
+    try:
+        return device_description(backend)
+    except ImportError:
+        return {}
+
+
+def load_power(path=None, backend=DEFAULT_BACKEND, machine=None):
+    """The power table at ``path``, else ``backend``'s local one, else the one committed for this device
+    (``machine``, default this machine's), else the backend's committed one; None if there is none. A
+    table measured on another backend than the one asked for is an error."""
+    if path:
+        paths = [path]
+    else:
+        machine = this_device(backend) if machine is None else machine
+        paths = [local_table(backend), *([device_table(backend, machine)] if machine else []),
+                 committed_table(backend)]
     table = load_table(paths, SCHEMA, PowerTableError, "timing power table")
     if table is None:
         if path:
@@ -92,7 +123,8 @@ def error_rates_lines(power=None, backend=DEFAULT_BACKEND):
                      f"`KERAS_BACKEND={backend} make timing-power` measures them")
     for mismatch in (design_mismatch(power, backend), device_mismatch(power.get("device"), backend)):
         if mismatch:
-            lines.append(f"  {mismatch}: `make timing-power` measures them here")
+            lines.append(f"  {mismatch}: `make timing-power` measures them here "
+                         f"(`python -m validation.timing.power keep` commits them for this device)")
     return lines
 
 
@@ -112,11 +144,8 @@ def design_mismatch(power, backend):
 def device_mismatch(recorded, backend):
     """A sentence when the table's device (``device_description`` fields) is not this machine's, or
     was not recorded (in whole or in part); None when they agree or this machine's cannot be described."""
-    from harness.device import device_description
-
-    try:
-        here = device_description(backend)
-    except ImportError:
+    here = this_device(backend)
+    if not here:
         return None
     here = {field: here[field] for field in DEVICE_FIELDS if field in here}
     if not recorded:
