@@ -13,7 +13,7 @@ rates can be accumulated over several sittings; a run counts only for the method
 for a later method that ``docs/timing-aa/rejudged.json`` names as judging the same measurement
 differently: its recorded ratios and intervals are then judged again by the current rule (a run's
 floor from the other runs: ``validation.timing.floors``). The same runs give the floor itself, also
-to a method that differs only by a local power table (``ledger_method``).
+to a method that differs only by its power table (a local one, or this device's: ``ledger_method``).
 """
 
 import argparse
@@ -80,8 +80,9 @@ def shown(path):
 
 def method_fingerprint(backend, root=ROOT, committed=False):
     """A short hash of what judges a comparison on ``backend``: ``METHOD_FILES`` and the power table
-    the comparison reads (its round variance widens every interval): the one ``load_power`` finds (a
-    local table before the committed one), or with ``committed`` the committed one (``ledger_method``)."""
+    the comparison reads (its round variance widens every interval): the one ``load_power`` finds (the
+    local table, else this device's, else the backend's), or with ``committed`` the backend's committed
+    one (``ledger_method``)."""
     digest = hashlib.sha256()
     for name in METHOD_FILES:
         digest.update(name.encode() + b"\0" + (Path(root) / name).read_bytes())
@@ -96,9 +97,10 @@ def method_fingerprint(backend, root=ROOT, committed=False):
 
 
 def ledger_method(backend, root=ROOT):
-    """The method the committed ledger is kept under: ``METHOD_FILES`` with the committed power table.
-    Where ``make timing-power`` left a local table, the comparison judges by that table's round
-    variance (another method), but it measures the same thing: the ledger's runs still give its floor."""
+    """The method the committed ledger is kept under: ``METHOD_FILES`` with the backend's committed power
+    table. Where a local table (``make timing-power``) or this device's is read, the comparison judges by
+    that table's round variance (another method), but it measures the same thing: the ledger's runs
+    still give its floor."""
     return method_fingerprint(backend, root, committed=True)
 
 
