@@ -91,3 +91,16 @@ def test_keep_refuses_a_table_without_its_device(folders, capsys):
     local.with_suffix(".txt").write_text("# table\n")
     assert keep(folders) == 2 and "records its device" in capsys.readouterr().err
     assert not (rates.COMMITTED_FOLDER / "devices").exists()
+
+
+def test_without_a_kept_device_table_no_backend_is_asked_for_its_device(folders, monkeypatch):
+    """Describing the device imports the backend (seconds on the report's path): only a kept table pays it."""
+    def imported(backend):
+        raise AssertionError("this_device called")
+    monkeypatch.setattr(rates, "this_device", imported)
+    assert load_started() == "t0"
+    path = rates.device_table("tensorflow", HERE)
+    path.parent.mkdir()
+    path.write_text(json.dumps(table(HERE, "here")))
+    with pytest.raises(AssertionError, match="this_device called"):
+        load_started()

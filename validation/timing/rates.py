@@ -62,7 +62,9 @@ def load_power(path=None, backend=DEFAULT_BACKEND, machine=None):
     if path:
         paths = [path]
     else:
-        machine = this_device(backend) if machine is None else machine
+        if machine is None:  # describing this device imports the backend: only where a device table is kept
+            kept = (COMMITTED_FOLDER / "devices").glob(f"{backend}--*.json")
+            machine = this_device(backend) if next(kept, None) else {}
         paths = [local_table(backend), *([device_table(backend, machine)] if machine else []),
                  committed_table(backend)]
     table = load_table(paths, SCHEMA, PowerTableError, "timing power table")
