@@ -42,6 +42,7 @@ from validation.timing.rates import (
     committed_table,
     describe_fields,
     load_power,
+    this_device,
 )
 
 SCHEMA = "multireplica-harness/timing-aa/1"
@@ -391,16 +392,6 @@ def current_summary(backend, root=ROOT):
                     lambda: summarise(load_ledger(path), backend, fingerprint, ledger=ledger))
 
 
-def this_machine(backend):
-    """This machine's ``device_description`` for ``backend`` ({} where the backend cannot describe it)."""
-    from harness.device import device_description
-
-    try:
-        return device_description(backend)
-    except ImportError:
-        return {}
-
-
 class FloorSource(NamedTuple):
     """The floors ``make compare`` takes now: ``sd`` ({benchmark: floor sd}) measured on ``runs`` A/A
     runs, ``device_runs`` of them on the judging device; ``own``: from that device's runs alone."""
@@ -417,7 +408,7 @@ def current_floor_source(backend, root=ROOT, machine=None):
     never narrower than all runs')."""
     source = floor_source(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
                           load_rejudged(), ledger_method(backend, root))
-    machine = this_machine(backend) if machine is None else machine
+    machine = this_device(backend) if machine is None else machine
     here, everywhere = floor_runs(source, machine)
     own = here >= TAIL_MIN_RUNS
     return FloorSource(floors(source, machine), here if own else everywhere, here, own)
@@ -513,7 +504,7 @@ def main(argv=None):
             campaign(args.repo, args.backend, args.runs, args.minutes, ledger, args.log)
         records = load_ledger(ledger)
         summary = summarise(records, args.backend, method_fingerprint(args.backend),
-                            machine=this_machine(args.backend), ledger=ledger_method(args.backend))
+                            machine=this_device(args.backend), ledger=ledger_method(args.backend))
     except (LedgerError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
