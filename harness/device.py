@@ -3,11 +3,11 @@ decides performance (for caches of measured choices), the precision of its float
 tolerances), synchronisation and the synchronising timer."""
 
 import functools
-import os
-import platform
 import time
 
 import keras
+
+from harness import host
 
 
 @functools.cache
@@ -27,48 +27,6 @@ def gpu_available(backend=None):
 
         return torch.cuda.is_available()
     return False
-
-
-def _cpuinfo_field(*names):
-    """The first ``/proc/cpuinfo`` value of a field among ``names`` (lower case); None without one."""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                name, _, value = line.partition(":")
-                if name.strip().lower() in names:
-                    return value.strip()
-    except OSError:
-        pass
-    return None
-
-
-def cpu_model():
-    """The CPU's model name (``/proc/cpuinfo``, else ``platform.processor()``)."""
-    return _cpuinfo_field("model name") or platform.processor() or platform.machine()
-
-
-# widest first: (cpuinfo flag, name). A virtual machine may show one model name ("AMD EPYC") for CPUs
-# with and without AVX-512, whose kernels (Eigen, oneDNN, XLA's code) differ: the set tells them apart.
-VECTOR_SETS = (("amx_tile", "amx"), ("avx512f", "avx512"), ("avx2", "avx2"), ("avx", "avx"),
-               ("sve", "sve"), ("asimd", "neon"))
-
-
-def cpu_vector_set(flags=None):
-    """The widest vector instruction set the CPU offers (x86 ``flags`` or Arm ``Features`` of
-    ``/proc/cpuinfo``, or the given ``flags``): ``amx``, ``avx512``, ``avx2``, ``avx``, ``sve``,
-    ``neon``, or ``unknown``."""
-    if flags is None:
-        flags = (_cpuinfo_field("flags", "features") or "").split()
-    flags = set(flags)
-    return next((name for flag, name in VECTOR_SETS if flag in flags), "unknown")
-
-
-def cpu_threads():
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def onednn_enabled():
@@ -113,8 +71,7 @@ def device_description(backend=None):
             description["device"] = f"GPU {torch.cuda.get_device_name(0)}"
         description["threads"] = str(torch.get_num_threads())
     if "device" not in description:
-        description["device"] = f"CPU {cpu_model()} x{cpu_threads()}"
-        description["vector_set"] = cpu_vector_set()
+        description.update(host.cpu_fields())
     return description
 
 

@@ -48,10 +48,10 @@ def xgrid():
 def vector_set(monkeypatch):
     """Set the CPU vector set the device description reports: ``vector_set("avx2")``; the cached
     description is dropped before, at each setting and after."""
-    from harness import device
+    from harness import device, host
 
     def set_to(name):
-        monkeypatch.setattr(device, "cpu_vector_set", lambda flags=None: name)
+        monkeypatch.setattr(host, "cpu_vector_set", lambda flags=None: name)
         device.device_description.cache_clear()
 
     device.device_description.cache_clear()

@@ -22,7 +22,8 @@ def table(device, started="t0"):
 def folders(tmp_path, monkeypatch):
     monkeypatch.setattr(rates, "COMMITTED_FOLDER", tmp_path / "committed")
     monkeypatch.setattr(rates, "LOCAL_FOLDER", tmp_path / "local")
-    monkeypatch.setattr(rates, "this_device", lambda backend: dict(HERE))
+    monkeypatch.setattr(rates, "cpu_host_fields", lambda backend: dict(HERE))
+    monkeypatch.setattr(rates, "this_device", lambda backend: dict(HERE, backend=backend))
     rates.COMMITTED_FOLDER.mkdir()
     rates.committed_table("tensorflow").write_text(json.dumps(table(ELSEWHERE)))
     return tmp_path
@@ -93,10 +94,23 @@ def test_keep_refuses_a_table_without_its_device(folders, capsys):
     assert not (rates.COMMITTED_FOLDER / "devices").exists()
 
 
-def test_without_a_kept_device_table_no_backend_is_asked_for_its_device(folders, monkeypatch):
-    """Describing the device imports the backend (seconds on the report's path): only a kept table pays it."""
-    def imported(backend):
-        raise AssertionError("this_device called")
+def imported(backend):
+    raise AssertionError("this_device called")
+
+
+def test_a_cpu_hosts_kept_table_is_found_without_importing_the_backend(folders, monkeypatch):
+    """Describing the device through the backend imports it (seconds on the report's path): a CPU-only
+    host is described from /proc and TensorFlow's oneDNN rule instead (``harness.host``)."""
+    monkeypatch.setattr(rates, "this_device", imported)
+    path = rates.device_table("tensorflow", HERE)
+    path.parent.mkdir()
+    path.write_text(json.dumps(table(HERE, "here")))
+    assert load_started() == "here"
+    assert not any("NOT measured" in line for line in rates.error_rates_lines(backend="tensorflow"))
+
+
+def test_where_only_the_backend_can_describe_the_device_only_a_kept_table_imports_it(folders, monkeypatch):
+    monkeypatch.setattr(rates, "cpu_host_fields", lambda backend: None)  # e.g. a GPU is present
     monkeypatch.setattr(rates, "this_device", imported)
     assert load_started() == "t0"
     path = rates.device_table("tensorflow", HERE)
@@ -104,3 +118,5 @@ def test_without_a_kept_device_table_no_backend_is_asked_for_its_device(folders,
     path.write_text(json.dumps(table(HERE, "here")))
     with pytest.raises(AssertionError, match="this_device called"):
         load_started()
+    monkeypatch.setattr(rates, "this_device", lambda backend: dict(HERE, backend=backend, keras="3"))
+    assert load_started() == "here"  # the backend's description, cut to the fields that name a device

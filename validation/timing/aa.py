@@ -41,6 +41,7 @@ from validation.timing.rates import (
     PowerTableError,
     committed_table,
     describe_fields,
+    device_fields,
     load_power,
     this_device,
 )
@@ -408,7 +409,7 @@ def current_floor_source(backend, root=ROOT, machine=None):
     never narrower than all runs')."""
     source = floor_source(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
                           load_rejudged(), ledger_method(backend, root))
-    machine = this_device(backend) if machine is None else machine
+    machine = device_fields(backend) if machine is None else machine
     here, everywhere = floor_runs(source, machine)
     own = here >= TAIL_MIN_RUNS
     return FloorSource(floors(source, machine), here if own else everywhere, here, own)

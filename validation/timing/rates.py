@@ -11,6 +11,7 @@ say which, and whether it was measured on this device). A backend's rates are qu
 import re
 from pathlib import Path
 
+from harness.host import cpu_host_fields
 from validation.results import load_table
 from validation.timing.floors import DEVICE_FIELDS
 
@@ -55,6 +56,16 @@ def this_device(backend):
         return {}
 
 
+def device_fields(backend):
+    """This device's ``DEVICE_FIELDS`` for ``backend``: read from the host where no GPU is present
+    (``harness.host``: no backend imported), else from the backend's own description."""
+    fields = cpu_host_fields(backend)
+    if fields is None:
+        described = this_device(backend)
+        fields = {field: described[field] for field in DEVICE_FIELDS if field in described}
+    return fields
+
+
 def load_power(path=None, backend=DEFAULT_BACKEND, machine=None):
     """The power table at ``path``, else ``backend``'s local one, else the one committed for this device
     (``machine``, default this machine's), else the backend's committed one; None if there is none. A
@@ -62,9 +73,9 @@ def load_power(path=None, backend=DEFAULT_BACKEND, machine=None):
     if path:
         paths = [path]
     else:
-        if machine is None:  # describing this device imports the backend: only where a device table is kept
+        if machine is None:  # only where a device table is kept (a GPU host is described by its backend)
             kept = (COMMITTED_FOLDER / "devices").glob(f"{backend}--*.json")
-            machine = this_device(backend) if next(kept, None) else {}
+            machine = device_fields(backend) if next(kept, None) else {}
         paths = [local_table(backend), *([device_table(backend, machine)] if machine else []),
                  committed_table(backend)]
     table = load_table(paths, SCHEMA, PowerTableError, "timing power table")
@@ -146,10 +157,9 @@ def design_mismatch(power, backend):
 def device_mismatch(recorded, backend):
     """A sentence when the table's device (``device_description`` fields) is not this machine's, or
     was not recorded (in whole or in part); None when they agree or this machine's cannot be described."""
-    here = this_device(backend)
+    here = device_fields(backend)
     if not here:
         return None
-    here = {field: here[field] for field in DEVICE_FIELDS if field in here}
     if not recorded:
         return f"the table records no device: these rates may not hold on this one ({describe_fields(here)})"
     there = {field: recorded[field] for field in DEVICE_FIELDS if field in recorded}
