@@ -17,7 +17,7 @@ VECTOR_SETS = (("amx_tile", "amx"), ("avx512f", "avx512"), ("avx2", "avx2"), ("a
 ONEDNN_DEFAULT_FLAGS = ("avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16")
 ONEDNN_VARIABLE = "TF_ENABLE_ONEDNN_OPTS"
 GPU_DEVICE_NODES = ("/dev/nvidia[0-9]*", "/dev/kfd", "/dev/dxg")  # NVIDIA, AMD ROCm, WSL
-BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+BACKENDS = ("tensorflow", "jax", "torch")  # each imported under its own name
 
 
 def _cpuinfo_field(*names):
@@ -90,9 +90,9 @@ def cpu_host_fields(backend):
     ``onednn``) as ``harness.device.device_description`` gives them, read without importing the
     backend: {} where the backend is not installed; None where only the backend can tell (a GPU
     device is present, or TensorFlow's oneDNN rule is not known here)."""
-    if backend not in BACKEND_MODULES:
-        raise ValueError(f"backend must be one of {sorted(BACKEND_MODULES)}, got {backend!r}")
-    if importlib.util.find_spec(BACKEND_MODULES[backend]) is None:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if importlib.util.find_spec(backend) is None:
         return {}
     if gpu_device_present():
         return None
