@@ -209,3 +209,30 @@ def test_the_output_says_what_floors_the_intervals_or_why_nothing_does(tmp_path,
     assert (source.sd, source.runs) == ({}, 0) and "jax.jsonl:1" in error
     assert "could not be read" in compare.floor_line(source, error, "jax")
     assert (tmp_path / "jax.jsonl").read_text() == "{torn\n"  # refused, left as it was
+
+
+def test_the_default_comparison_says_first_how_long_it_took_here(repo, tmp_path, capsys, monkeypatch):
+    """The expected time is printed before the workers start, for the default design only (the one the
+    A/A ledger's runs timed), and a ledger that cannot be read is named rather than guessed around."""
+    import benchmarks.interleaved
+    from validation.timing import aa
+
+    def no_workers(*_, **__):
+        raise WorkerError("stopped by the test")
+
+    monkeypatch.setattr(benchmarks.interleaved, "measure", no_workers)
+    monkeypatch.setattr(compare, "wall_time_here", lambda backend: aa.WallTime(4, 150.0, 170.0, 210.0))
+    common = ["--repo", str(repo), "--base", "HEAD", "--json", str(tmp_path / "c.json")]
+    assert compare.main(common) == compare.FAILURE
+    assert "expected time: 170 s (the median of 4 A/A ledger run(s) of this comparison on this device; " \
+           "150-210 s)" in capsys.readouterr().out
+    for other in (["--rounds", "3"], ["--suites", "all"], ["--replicas", "1"], ["--steps", "5"]):
+        assert compare.main(common + other) == compare.FAILURE
+        assert "expected time" not in capsys.readouterr().out
+    monkeypatch.setattr(compare, "wall_time_here", lambda backend: None)
+    assert "unknown on this device" in compare.duration_line("jax")
+    monkeypatch.undo()
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path)
+    (tmp_path / "jax.jsonl").write_text("{torn\n")
+    assert "jax.jsonl:1" in compare.duration_line("jax")
+    assert (tmp_path / "jax.jsonl").read_text() == "{torn\n"

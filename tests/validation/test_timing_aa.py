@@ -309,3 +309,19 @@ def test_a_local_power_table_keeps_the_ledgers_runs_as_its_floor_but_not_as_its_
     note = aa.ledger_lines("tensorflow")[-1]
     assert f"judges by the power table {rates.local_table('tensorflow')}" in note
     assert "12 runs" in note and committed in note
+
+
+@pytest.mark.usefixtures("no_device_table")
+def test_the_expected_wall_time_comes_from_this_measurements_runs_on_this_device_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path / "ledgers")
+    method = aa.method_fingerprint("tensorflow")
+    here, elsewhere = {"device": "test"}, {"device": "another"}
+    assert aa.wall_time_here("tensorflow", machine=here) is None
+    runs = [(here, method, 300.0), (here, method, 100.0), (here, method, 200.0),
+            (elsewhere, method, 5.0), (here, "another method", 1.0)]
+    for machine, fingerprint, seconds in runs:
+        run = record(["no detectable change"] * 2, method=fingerprint, seconds=seconds)
+        aa.append_record(aa.ledger_path("tensorflow"), {**run, "machine": machine})
+    assert aa.wall_time_here("tensorflow", machine=here) == (3, 100.0, 200.0, 300.0)
+    assert aa.wall_time_here("tensorflow", machine=elsewhere) == (1, 5.0, 5.0, 5.0)
+    assert aa.wall_time_here("jax", machine=here) is None

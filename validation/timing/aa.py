@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from harness.proportions import exact_interval
 from harness.result_files import read_records
 from harness.timing_rule import QUANTILE, with_floor
 from validation.timing.calibration import calibrate
-from validation.timing.floors import TAIL_MIN_RUNS, floor_runs, floors
+from validation.timing.floors import TAIL_MIN_RUNS, device_key, floor_runs, floors
 from validation.timing.rates import (
     BOUND_GOAL,
     DEVICE_FIELDS,
@@ -413,6 +414,27 @@ def current_floor_source(backend, root=ROOT, machine=None):
     here, everywhere = floor_runs(source, machine)
     own = here >= TAIL_MIN_RUNS
     return FloorSource(floors(source, machine), here if own else everywhere, here, own)
+
+
+class WallTime(NamedTuple):
+    """How long the default comparison took on one device: over ``runs`` A/A runs, in seconds."""
+
+    runs: int
+    low: float
+    median: float
+    high: float
+
+
+def wall_time_here(backend, root=ROOT, machine=None):
+    """The wall time of the default comparison on ``machine``'s device (default: this one), from the
+    committed ledger's runs of this method's measurement on that device; None without any."""
+    source = floor_source(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
+                          load_rejudged(), ledger_method(backend, root))
+    machine = device_fields(backend) if machine is None else machine
+    seconds = sorted(r["seconds"] for r in source if device_key(r.get("machine")) == device_key(machine))
+    if not seconds:
+        return None
+    return WallTime(len(seconds), seconds[0], statistics.median(seconds), seconds[-1])
 
 
 def current_floors(backend, root=ROOT, machine=None):

@@ -12,7 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-from validation.timing.aa import FloorSource, LedgerError, current_floor_source, floor_text, ledger_lines
+from validation.timing.aa import (
+    FloorSource,
+    LedgerError,
+    current_floor_source,
+    floor_text,
+    ledger_lines,
+    wall_time_here,
+)
 from validation.timing.commits import CommitError, export, resolve
 from validation.timing.floors import MIN_RUNS, TAIL_MIN_RUNS
 from validation.timing.method import (
@@ -97,6 +104,9 @@ def main(argv=None):
     print(f"comparing {args.head} ({head[:12]}) against {args.base} ({base[:12]}) on {args.backend}: "
           f"{len(cases)} benchmarks, {args.rounds} rounds x {args.blocks} interleaved blocks "
           f"x {args.steps} steps")
+    design = (suites, args.replicas, args.rounds, args.blocks, args.steps)
+    if design == (DEFAULT_PROFILE, None, DEFAULT_ROUNDS, DEFAULT_BLOCKS, DEFAULT_STEPS):
+        print(duration_line(args.backend))
     start = time.perf_counter()
     try:
         blocks = measure(sources, cases, args.rounds, args.blocks, args.steps,
@@ -172,6 +182,20 @@ def floor_line(source, error, backend):
     return (f"intervals: each side at least as wide as identical code's run-to-run spread or its tail's "
             f"99.5 % quantile ({runs}; a change must pass {floor_text(min(source.sd.values()))}-"
             f"{floor_text(max(source.sd.values()))} by benchmark)")
+
+
+def duration_line(backend):
+    """How long the default comparison took on this device: the A/A ledger's runs of it here, or why
+    that is not known."""
+    try:
+        wall = wall_time_here(backend)
+    except (LedgerError, PowerTableError, OSError) as error:
+        return f"expected time: unknown (the A/A ledger could not be read: {error})"
+    if wall is None:
+        return (f"expected time: unknown on this device (no A/A ledger run of this method on {backend} here; "
+                f"`python -m validation.timing.aa run --backend {backend}` records some)")
+    return (f"expected time: {wall.median:.0f} s (the median of {wall.runs} A/A ledger run(s) of this "
+            f"comparison on this device; {wall.low:.0f}-{wall.high:.0f} s)")
 
 
 def prior_line(table, priors):
