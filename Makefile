@@ -144,13 +144,15 @@ TIMING_ROUNDS ?= 8
 timing-power: install
 	$(PY) -m validation.timing.power --rounds $(TIMING_ROUNDS)
 
-# The A/A ledger of $KERAS_BACKEND: the default comparison of HEAD against HEAD, repeated (at most AA_RUNS
-# runs, stopping before AA_MINUTES), appended to docs/timing-aa/<backend>.jsonl; each run an independent unit.
+# The A/A ledger of $KERAS_BACKEND: the comparison `make compare` runs here (AA_PROFILE=auto; default or quick
+# to name one) of HEAD against HEAD, repeated (at most AA_RUNS runs, stopping before AA_MINUTES), appended to
+# docs/timing-aa/<backend>.jsonl; each run an independent unit.
 AA_RUNS ?= 20
 AA_MINUTES ?= 60
+AA_PROFILE ?= auto
 .PHONY: timing-aa
 timing-aa: install
-	$(PY) -m validation.timing.aa run --runs $(AA_RUNS) --minutes $(AA_MINUTES)
+	$(PY) -m validation.timing.aa run --runs $(AA_RUNS) --minutes $(AA_MINUTES) --profile $(AA_PROFILE)
 
 # The grid verdict's A/A rate: the grid with the reference against its copy, repeated.
 .PHONY: grid-aa

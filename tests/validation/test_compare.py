@@ -16,7 +16,7 @@ from harness.device import device_description
 from multidense_impl import MultiDense
 from validation.timing import compare
 from validation.timing.commits import CommitError, export, plant, resolve, show
-from validation.timing.method import REFRESH_EVERY
+from validation.timing.method import REFRESH_EVERY, comparison_cases
 from validation.timing.planted import planted_files
 from validation.timing.rates import SCHEMA, PowerTableError, design_mismatch, error_rates_lines, load_power
 
@@ -221,18 +221,68 @@ def test_the_default_comparison_says_first_how_long_it_took_here(repo, tmp_path,
         raise WorkerError("stopped by the test")
 
     monkeypatch.setattr(benchmarks.interleaved, "measure", no_workers)
-    monkeypatch.setattr(compare, "wall_time_here", lambda backend: aa.WallTime(4, 150.0, 170.0, 210.0))
+    times = {"default": aa.WallTime(4, 150.0, 170.0, 210.0), "quick": aa.WallTime(2, 90.0, 95.0, 100.0)}
+    monkeypatch.setattr(compare, "wall_time_here", lambda backend, profile="default": times[profile])
     common = ["--repo", str(repo), "--base", "HEAD", "--json", str(tmp_path / "c.json")]
     assert compare.main(common) == compare.FAILURE
     assert "expected time: 170 s (the median of 4 A/A ledger run(s) of this comparison on this device; " \
            "150-210 s)" in capsys.readouterr().out
-    for other in (["--rounds", "3"], ["--suites", "all"], ["--replicas", "1"], ["--steps", "5"]):
+    assert compare.main(common + ["--suites", "quick"]) == compare.FAILURE
+    assert "expected time: 95 s (the median of 2" in capsys.readouterr().out
+    for other in (["--rounds", "3"], ["--suites", "all"], ["--replicas", "1"], ["--steps", "5"],
+                  ["--suites", "train_step"]):
         assert compare.main(common + other) == compare.FAILURE
         assert "expected time" not in capsys.readouterr().out
-    monkeypatch.setattr(compare, "wall_time_here", lambda backend: None)
+    monkeypatch.setattr(compare, "wall_time_here", lambda backend, profile="default": None)
     assert "unknown on this device" in compare.duration_line("jax")
     monkeypatch.undo()
     monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path)
     (tmp_path / "jax.jsonl").write_text("{torn\n")
     assert "jax.jsonl:1" in compare.duration_line("jax")
     assert (tmp_path / "jax.jsonl").read_text() == "{torn\n"
+
+
+def test_auto_runs_the_default_unless_this_device_timed_it_over_the_budget(repo, tmp_path, capsys,
+                                                                          monkeypatch):
+    """``auto`` (what ``make compare`` runs) keeps the default within 3 minutes here or where it was never
+    timed; over it, the default's train steps alone, and the output names the profile, why, and what it
+    left out; the result file records the profile timed."""
+    import benchmarks.interleaved
+    from validation.timing import aa
+    from validation.timing.profiles import BUDGET_SECONDS
+
+    timed = {}
+
+    def no_workers(sources, cases, *_, **__):
+        timed["cases"] = [case.name for case in cases]
+        raise WorkerError("stopped by the test")
+
+    monkeypatch.setattr(benchmarks.interleaved, "measure", no_workers)
+    common = ["--repo", str(repo), "--base", "HEAD", "--json", str(tmp_path / "c.json")]
+    default = [case.name for case in comparison_cases("default")]
+    for median, chosen in ((None, default), (BUDGET_SECONDS, default), (BUDGET_SECONDS + 1, None)):
+        wall = median and aa.WallTime(3, median - 1.0, float(median), median + 1.0)
+        monkeypatch.setattr(compare, "wall_time_here", lambda backend, profile="default", w=wall: w)
+        assert compare.main(common) == compare.FAILURE
+        out = capsys.readouterr().out
+        if chosen:
+            assert timed["cases"] == chosen and "profile default (auto:" in out
+        else:
+            assert timed["cases"] == [name for name in default if name.startswith("train_step")]
+            assert f"profile quick (auto: the median of 3 A/A ledger run(s) of the default on this device " \
+                   f"is {median} s" in out and "over the 180 s budget; `--suites default` times" in out
+    assert compare.main(common + ["--suites", "default"]) == compare.FAILURE  # named: never switched
+    assert timed["cases"] == default and "auto" not in capsys.readouterr().out
+
+
+def test_the_quick_profile_is_the_defaults_train_steps_and_says_what_it_leaves_to_all():
+    from validation.timing.profiles import not_timed, profile_cases
+
+    names = [case.name for case in comparison_cases("all")]
+    quick, left = ([case.name for case in cases] for cases in (profile_cases("quick"), not_timed("quick")))
+    assert quick == [case.name for case in comparison_cases("default") if case.suite == "train_step"]
+    assert "train_step(multidense, R=100)" in quick and "train_step(reference, R=100)" not in quick
+    assert sorted(quick + left) == sorted(names) and not set(quick) & set(left)
+    assert left[0].startswith("first_step")  # what the default would have timed comes first
+    assert [case.name for case in profile_cases("quick", replicas=[1])] == [
+        "train_step(reference, R=1)", "train_step(multidense, R=1)"]

@@ -4,6 +4,8 @@ independent runs of one method, exact intervals, and the runs the <= 5 % bound n
 import json
 import math
 import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -105,7 +107,7 @@ def test_the_fingerprint_follows_the_method_files(tmp_path):
 def test_a_campaign_appends_each_run_and_stops_before_its_time_is_spent(tmp_path, monkeypatch):
     verdicts = iter([["slower", "no detectable change"]] + [["no detectable change"] * 2] * 5)
     clock = iter(range(0, 10_000, 50))  # every read of the clock is 50 s later
-    monkeypatch.setattr(aa, "run_once", lambda repo, backend, log: result(next(verdicts)))
+    monkeypatch.setattr(aa, "run_once", lambda repo, backend, log, profile: result(next(verdicts)))
     monkeypatch.setattr(aa.time, "perf_counter", lambda: next(clock))
     monkeypatch.setattr(harness.device, "device_description", lambda backend: {"device": "stand-in"})
     ledger, said = tmp_path / "l.jsonl", []
@@ -115,7 +117,7 @@ def test_a_campaign_appends_each_run_and_stops_before_its_time_is_spent(tmp_path
     assert said[0].endswith("1 flag(s) " + BENCHMARKS[0])
     first = aa.load_ledger(ledger)[0]
     assert first["machine"] == {"device": "stand-in"} and first["seconds"] == 50
-    assert first["method"] == aa.method_fingerprint("tensorflow")
+    assert first["method"] == aa.method_fingerprint("tensorflow") and first["profile"] == "default"
 
 
 def test_a_corrupt_ledger_stops_the_command_and_is_left_as_it_was(tmp_path, capsys):
@@ -325,3 +327,56 @@ def test_the_expected_wall_time_comes_from_this_measurements_runs_on_this_device
     assert aa.wall_time_here("tensorflow", machine=here) == (3, 100.0, 200.0, 300.0)
     assert aa.wall_time_here("tensorflow", machine=elsewhere) == (1, 5.0, 5.0, 5.0)
     assert aa.wall_time_here("jax", machine=here) is None
+
+
+def test_each_profiles_runs_are_counted_apart_and_every_floor_comes_from_the_defaults():
+    """A quick run's flags count for the quick profile only, and its ratios never move the floor."""
+    default = quiet_runs(12, "m1")
+    wild = [{**run, "profile": "quick"} for run in quiet_runs(12, "m1", seed=3)]
+    for run in wild[:3]:
+        run["rows"] = [{**row, "ratio": 1.5, "low": 1.4, "high": 1.6, "verdict": "slower"}
+                       for row in run["rows"]]
+    records = default + wild
+    mine = aa.summarise(records, "tensorflow", "m1")
+    quick = aa.summarise(records, "tensorflow", "m1", profile="quick")
+    assert (mine["runs"], mine["runs_any_flag"], mine["other_methods"]) == (12, 0, 0)
+    assert mine["profile"] == "default"
+    assert (quick["runs"], quick["runs_any_flag"], quick["profile"]) == (12, 3, "quick")
+    assert aa.floor_source(records, "tensorflow", "m1", {}) == default
+    assert aa.floors(aa.floor_source(records, "tensorflow", "m1", {}), None) == aa.floors(default, None)
+    assert "profile quick" in aa.summary_lines(quick, "l.jsonl")[0]
+    empty = aa.summarise(default, "tensorflow", "m1", profile="quick")
+    assert "--profile quick` records them" in aa.summary_lines(empty, "l.jsonl")[0]
+
+
+@pytest.mark.usefixtures("no_device_table")
+def test_the_wall_time_and_the_auto_profile_of_a_campaign_follow_this_devices_default_runs(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(aa, "LEDGER_FOLDER", tmp_path / "ledgers")
+    monkeypatch.setattr(harness.device, "device_description", lambda backend: {"device": "test"})
+    monkeypatch.setattr(aa, "this_device", lambda backend: {"device": "test"})
+    monkeypatch.setattr(aa, "device_fields", lambda backend: {"device": "test"})
+    method = aa.method_fingerprint("tensorflow")
+    assert aa.resolve_profile("auto", "tensorflow")[0] == "default"  # never timed here
+    for seconds, profile in ((400.0, "default"), (420.0, "default"), (150.0, "quick")):
+        run = record(["no detectable change"] * 2, method=method, seconds=seconds)
+        run = {**run, "machine": {"device": "test"}, "profile": profile}
+        aa.append_record(aa.ledger_path("tensorflow"), run)
+    assert aa.wall_time_here("tensorflow") == (2, 400.0, 410.0, 420.0)
+    assert aa.wall_time_here("tensorflow", profile="quick") == (1, 150.0, 150.0, 150.0)
+    profile, why = aa.resolve_profile("auto", "tensorflow")
+    assert profile == "quick" and "410 s" in why
+    assert aa.resolve_profile("default", "tensorflow")[0] == "default"  # named: never switched
+    commands = []
+
+    def fake_compare(command, **_):
+        commands.append(command)
+        path = command[command.index("--json") + 1]
+        Path(path).write_text(json.dumps(result(["no detectable change"] * 2)))
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(aa.subprocess, "run", fake_compare)
+    ledger = tmp_path / "campaign.jsonl"
+    aa.campaign(".", "tensorflow", 2, None, ledger, tmp_path / "log", progress=print, profile=profile)
+    assert [command[command.index("--suites") + 1] for command in commands] == ["quick", "quick"]
+    assert [run["profile"] for run in aa.load_ledger(ledger)] == ["quick", "quick"]

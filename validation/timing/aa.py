@@ -1,10 +1,11 @@
 """The A/A ledger: the default comparison of identical code, repeated, one independent unit a run.
 
-    python -m validation.timing.aa run [--backend B] [--runs N] [--minutes M]   # append runs
-    python -m validation.timing.aa summary [--backend B]                        # the rates so far
+    python -m validation.timing.aa run [--backend B] [--runs N] [--minutes M] [--profile P]  # append runs
+    python -m validation.timing.aa summary [--backend B] [--profile P]                      # the rates so far
 
 Each run is a whole ``python -m validation.timing.compare --base HEAD --head HEAD`` (its own process,
-fresh workers, the default suites and rounds): the comparison a user makes, on code that cannot
+fresh workers, the default rounds; the profile ``make compare`` runs on this device unless ``--profile``
+names one: ``validation.timing.profiles``): the comparison a user makes, on code that cannot
 have changed. Any "slower" or "faster" is a false alarm. Runs share nothing, so each is an
 independent unit and a benchmark's false-alarm rate gets an exact (Clopper-Pearson) 95 % interval
 over them. The ledger (``docs/timing-aa/<backend>.jsonl``, one JSON line a run) only grows, so the
@@ -14,6 +15,7 @@ for a later method that ``docs/timing-aa/rejudged.json`` names as judging the sa
 differently: its recorded ratios and intervals are then judged again by the current rule (a run's
 floor from the other runs: ``validation.timing.floors``). The same runs give the floor itself, also
 to a method that differs only by its power table (a local one, or this device's: ``ledger_method``).
+Each profile's runs are counted apart; every profile's floor comes from the default profile's runs.
 """
 
 import argparse
@@ -35,6 +37,8 @@ from harness.result_files import read_records
 from harness.timing_rule import QUANTILE, with_floor
 from validation.timing.calibration import calibrate
 from validation.timing.floors import TAIL_MIN_RUNS, device_key, floor_runs, floors
+from validation.timing.method import DEFAULT_PROFILE
+from validation.timing.profiles import AUTO, LEDGER_PROFILES, QUICK, choose_profile
 from validation.timing.rates import (
     BOUND_GOAL,
     DEVICE_FIELDS,
@@ -69,6 +73,11 @@ class LedgerError(ValueError):
 def is_flag(verdict):
     """A verdict that, on identical code, is a false alarm: "slower" or "faster"."""
     return verdict not in (NO_CHANGE, NOT_COMPARABLE)
+
+
+def profile_of(record):
+    """The profile a ledger run timed (runs from before the field timed the default)."""
+    return record.get("profile", DEFAULT_PROFILE)
 
 
 def ledger_path(backend):
@@ -152,11 +161,18 @@ def measuring_methods(backend, fingerprint, rejudged, ledger=None):
     return {fingerprint, *([ledger] if ledger else []), *rejudged.get(backend, {}).get("from", ())}
 
 
-def floor_source(records, backend, fingerprint, rejudged, ledger=None):
-    """The runs that measure this method's floor: those of the ``measuring_methods``. A floor comes from
-    the runs' log ratios alone, which the power table does not touch."""
+def measuring_runs(records, backend, fingerprint, rejudged, ledger=None, profile=DEFAULT_PROFILE):
+    """The runs of ``profile`` by the ``measuring_methods``."""
     methods = measuring_methods(backend, fingerprint, rejudged, ledger)
-    return [r for r in records if r["backend"] == backend and r["method"] in methods]
+    return [r for r in records if r["backend"] == backend and r["method"] in methods
+            and profile_of(r) == profile]
+
+
+def floor_source(records, backend, fingerprint, rejudged, ledger=None):
+    """The runs that measure this method's floor: the default profile's runs of the
+    ``measuring_methods`` (every profile's intervals take the default's floors: ``profiles``). A floor
+    comes from the runs' log ratios alone, which the power table does not touch."""
+    return measuring_runs(records, backend, fingerprint, rejudged, ledger)
 
 
 def rejudged_rows(record, others):
@@ -185,12 +201,14 @@ def unfloored(row):
     return (ratio if set_by_floor(low) else low), (ratio if set_by_floor(high) else high)
 
 
-def counted_runs(records, backend, fingerprint, rejudged):
-    """[(record, rows, rejudged?)] that count for ``fingerprint`` on ``backend``: its own runs as
-    recorded, then the runs of the methods ``rejudged`` names under it, judged again (``rejudged_rows``)."""
-    own = [(r, r["rows"], False) for r in records if r["backend"] == backend and r["method"] == fingerprint]
+def counted_runs(records, backend, fingerprint, rejudged, profile=DEFAULT_PROFILE):
+    """[(record, rows, rejudged?)] of ``profile`` that count for ``fingerprint`` on ``backend``: its own
+    runs as recorded, then the runs of the methods ``rejudged`` names under it, judged again
+    (``rejudged_rows``; those all timed the default profile)."""
+    own = [(r, r["rows"], False) for r in records if r["backend"] == backend and r["method"] == fingerprint
+           and profile_of(r) == profile]
     entry = rejudged.get(backend, {})
-    if entry.get("under") != fingerprint:
+    if entry.get("under") != fingerprint or profile != DEFAULT_PROFILE:
         return own
     source = floor_source(records, backend, fingerprint, rejudged)
     earlier = set(entry["from"])
@@ -207,11 +225,12 @@ def append_record(path, record):
         handle.write(json.dumps(record, sort_keys=True) + "\n")
 
 
-def record_of(result, backend, fingerprint, machine, started, seconds):
-    """The ledger line of one comparison's result (``compare.json``)."""
+def record_of(result, backend, fingerprint, machine, started, seconds, profile=DEFAULT_PROFILE):
+    """The ledger line of one comparison's result (``compare.json``) of ``profile``."""
     rows = [{key: row.get(key) for key in RECORDED} for row in result["rows"]]
     return {"schema": SCHEMA, "backend": backend, "method": fingerprint, "commit": result["head"],
-            "machine": machine, "started": started, "seconds": round(seconds, 1), "rows": rows}
+            "machine": machine, "started": started, "seconds": round(seconds, 1), "profile": profile,
+            "rows": rows}
 
 
 def runs_for_bound(flags, runs, goal=BOUND_GOAL):
@@ -227,14 +246,15 @@ def runs_for_bound(flags, runs, goal=BOUND_GOAL):
     return needed
 
 
-def summarise(records, backend, fingerprint, rejudged=None, machine=None, ledger=None):
-    """Per benchmark, the false alarms over the runs that count for ``fingerprint`` on ``backend``
-    (``counted_runs``; ``rejudged`` defaults to ``docs/timing-aa/rejudged.json``): flags, runs, rate
-    and exact 95 % interval, and the floor on ``machine`` (None: the floor of all runs, as on a device
-    with none of its own) from the runs of its measurement (``floor_source``, ``ledger``: the committed
+def summarise(records, backend, fingerprint, rejudged=None, machine=None, ledger=None,
+              profile=DEFAULT_PROFILE):
+    """Per benchmark, the false alarms over the runs of ``profile`` that count for ``fingerprint`` on
+    ``backend`` (``counted_runs``; ``rejudged`` defaults to ``docs/timing-aa/rejudged.json``): flags,
+    runs, rate and exact 95 % interval, and the floor on ``machine`` (None: the floor of all runs, as on a
+    device with none of its own) from the runs of its measurement (``floor_source``, ``ledger``: the committed
     ledger's method); with the runs any benchmark flagged, and the runs the bound needs."""
     rejudged = load_rejudged() if rejudged is None else rejudged
-    counted = counted_runs(records, backend, fingerprint, rejudged)
+    counted = counted_runs(records, backend, fingerprint, rejudged, profile)
     ours = [record for record, _, _ in counted]
     again = [rows for _, rows, again in counted if again]
     names = sorted({row["benchmark"] for _, rows, _ in counted for row in rows})
@@ -251,8 +271,10 @@ def summarise(records, backend, fingerprint, rejudged=None, machine=None, ledger
                      "runs_for_bound": runs_for_bound(flags, len(judged)), "model": calibrate(judged)})
     seconds = [r["seconds"] for r in ours]
     counted_ids = {id(r) for r in ours}
-    others = [r for r in records if r["backend"] == backend and id(r) not in counted_ids]
-    return {"backend": backend, "method": fingerprint, "ledger_method": ledger or fingerprint,
+    others = [r for r in records if r["backend"] == backend and id(r) not in counted_ids
+              and profile_of(r) == profile]
+    return {"backend": backend, "method": fingerprint, "profile": profile,
+            "ledger_method": ledger or fingerprint,
             "floor_runs": len(source), "runs": len(ours), "rows": rows,
             "runs_any_flag": sum(any(is_flag(row["verdict"]) for row in run) for _, run, _ in counted),
             "rejudged_runs": len(again),
@@ -309,15 +331,16 @@ def model_text(model):
 def summary_lines(summary, path, per_benchmark=True):
     """The ledger's rates as text: per benchmark (unless not ``per_benchmark``: then the worst
     only), the goals, and what the <= 5 % bound still needs."""
+    profile = summary.get("profile", DEFAULT_PROFILE)
     if not summary["runs"]:
         others = summary["other_methods"]
         tail = f" ({others} of another method version, not counted)" if others else ""
-        return [f"A/A ledger ({path}): no run of this method on {summary['backend']}{tail}: "
-                f"`python -m validation.timing.aa run --backend {summary['backend']}` records them",
-                *table_note(summary)]
+        return [f"A/A ledger ({path}): no run of this method and profile {profile} on {summary['backend']}"
+                f"{tail}: `python -m validation.timing.aa run --backend {summary['backend']} --profile "
+                f"{profile}` records them", *table_note(summary)]
     top = headline(summary)
-    lines = [f"A/A ledger ({path}): {summary['runs']} runs of this whole comparison on identical code "
-             f"(method {summary['method']}), each an independent unit; "
+    lines = [f"A/A ledger ({path}): {summary['runs']} runs of this whole comparison (profile {profile}) on "
+             f"identical code (method {summary['method']}), each an independent unit; "
              f"{summary['runs_any_flag']} with any flag; on "
              + "; ".join(f"{text} ({runs} runs)" for text, runs in summary["devices"].items())]
     if summary.get("rejudged_runs"):
@@ -381,17 +404,19 @@ def summary_cache_folder():
     return user_cache_path(SUMMARY_CACHE_VARIABLE, "aa-summaries")
 
 
-def current_summary(backend, root=ROOT):
+def current_summary(backend, root=ROOT, profile=DEFAULT_PROFILE):
     """The committed ledger of ``backend`` summarised for the method in ``root`` now. Judging the
     earlier methods' runs again takes each one's floor from all the others on its device (tens of
     seconds for a few hundred runs), so the summary is kept in ``summary_cache_folder()`` under a
-    hash of the ledger, ``rejudged.json``, the method and the code that summarises (``SUMMARY_CODE``)."""
+    hash of the ledger, ``rejudged.json``, the method, the profile and the code that summarises
+    (``SUMMARY_CODE``)."""
     path, fingerprint = ledger_path(backend), method_fingerprint(backend, root)
     ledger = ledger_method(backend, root)
-    key = content_key(SCHEMA, backend, fingerprint, ledger, file_bytes(path), file_bytes(rejudged_path()),
-                      source_digest(ROOT, SUMMARY_CODE))
+    key = content_key(SCHEMA, backend, fingerprint, ledger, profile, file_bytes(path),
+                      file_bytes(rejudged_path()), source_digest(ROOT, SUMMARY_CODE))
     return memoized(summary_cache_folder(), key,
-                    lambda: summarise(load_ledger(path), backend, fingerprint, ledger=ledger))
+                    lambda: summarise(load_ledger(path), backend, fingerprint, ledger=ledger,
+                                      profile=profile))
 
 
 class FloorSource(NamedTuple):
@@ -417,7 +442,7 @@ def current_floor_source(backend, root=ROOT, machine=None):
 
 
 class WallTime(NamedTuple):
-    """How long the default comparison took on one device: over ``runs`` A/A runs, in seconds."""
+    """How long a profile's comparison took on one device: over ``runs`` A/A runs, in seconds."""
 
     runs: int
     low: float
@@ -425,11 +450,11 @@ class WallTime(NamedTuple):
     high: float
 
 
-def wall_time_here(backend, root=ROOT, machine=None):
-    """The wall time of the default comparison on ``machine``'s device (default: this one), from the
+def wall_time_here(backend, root=ROOT, machine=None, profile=DEFAULT_PROFILE):
+    """The wall time of ``profile``'s comparison on ``machine``'s device (default: this one), from the
     committed ledger's runs of this method's measurement on that device; None without any."""
-    source = floor_source(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
-                          load_rejudged(), ledger_method(backend, root))
+    source = measuring_runs(load_ledger(ledger_path(backend)), backend, method_fingerprint(backend, root),
+                            load_rejudged(), ledger_method(backend, root), profile)
     machine = device_fields(backend) if machine is None else machine
     seconds = sorted(r["seconds"] for r in source if device_key(r.get("machine")) == device_key(machine))
     if not seconds:
@@ -443,23 +468,24 @@ def current_floors(backend, root=ROOT, machine=None):
     return found.sd, found.runs
 
 
-def ledger_lines(backend, root=ROOT):
-    """What ``make compare`` prints of the ledger: its worst rate for this method on ``backend`` and the
-    goals (``python -m validation.timing.aa summary`` gives every benchmark), or why none."""
+def ledger_lines(backend, root=ROOT, profile=DEFAULT_PROFILE):
+    """What ``make compare`` prints of the ledger: its worst rate for this method and ``profile`` on
+    ``backend`` and the goals (``python -m validation.timing.aa summary`` gives every benchmark), or why
+    none."""
     path = ledger_path(backend)
     try:
-        summary = current_summary(backend, root)
+        summary = current_summary(backend, root, profile)
     except (LedgerError, PowerTableError, OSError) as error:
         return [f"A/A ledger: {error}"]
     return summary_lines(summary, shown(path), per_benchmark=False)
 
 
-def run_once(repo, backend, log):
-    """One default comparison of HEAD against HEAD, in its own process; its ``compare.json``."""
+def run_once(repo, backend, log, profile=DEFAULT_PROFILE):
+    """One comparison of HEAD against HEAD timing ``profile``, in its own process; its ``compare.json``."""
     with tempfile.TemporaryDirectory(prefix="aa-") as folder:
         result_path = Path(folder) / "compare.json"
         command = [sys.executable, "-m", "validation.timing.compare", "--base", "HEAD", "--head", "HEAD",
-                   "--repo", str(repo), "--backend", backend, "--json", str(result_path)]
+                   "--repo", str(repo), "--backend", backend, "--suites", profile, "--json", str(result_path)]
         status = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                                 env={**os.environ, "KERAS_BACKEND": backend}).returncode
         if status not in (0, 1):
@@ -467,8 +493,16 @@ def run_once(repo, backend, log):
         return json.loads(result_path.read_text())
 
 
-def campaign(repo, backend, runs, minutes, ledger, log_path, progress=print):
-    """Append up to ``runs`` A/A runs to ``ledger``, stopping before a run would pass ``minutes``."""
+def resolve_profile(profile, backend):
+    """(profile, why): ``auto`` chosen as ``make compare`` chooses it on this device, else as named."""
+    if profile != AUTO:
+        return profile, f"profile {profile}"
+    return choose_profile(wall_time_here(backend))
+
+
+def campaign(repo, backend, runs, minutes, ledger, log_path, progress=print, profile=DEFAULT_PROFILE):
+    """Append up to ``runs`` A/A runs of ``profile`` to ``ledger``, stopping before a run would pass
+    ``minutes``."""
     from harness.device import device_description
     from validation.results import now_iso
 
@@ -483,10 +517,10 @@ def campaign(repo, backend, runs, minutes, ledger, log_path, progress=print):
                 progress(f"stopping: another run would pass --minutes {minutes}")
                 break
             started, tick = now_iso(), time.perf_counter()
-            result = run_once(repo, backend, log)
+            result = run_once(repo, backend, log, profile)
             seconds = time.perf_counter() - tick
             done.append(seconds)
-            record = record_of(result, backend, fingerprint, machine, started, seconds)
+            record = record_of(result, backend, fingerprint, machine, started, seconds, profile)
             append_record(ledger, record)
             flags = [row["benchmark"] for row in record["rows"] if is_flag(row["verdict"])]
             progress(f"run {index + 1}/{runs}: {seconds:.0f} s, {len(flags)} flag(s) "
@@ -502,6 +536,9 @@ def parser():
         q.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
                        help="tensorflow, jax or torch (default $KERAS_BACKEND, else tensorflow)")
         q.add_argument("--ledger", type=Path, default=None, help="default docs/timing-aa/<backend>.jsonl")
+        q.add_argument("--profile", default=AUTO, choices=(AUTO, *LEDGER_PROFILES),
+                       help=f"the comparison's profile (default {AUTO}: the one `make compare` runs on this "
+                            f"device; {QUICK}: its train steps alone)")
         if name == "run":
             q.add_argument("--runs", type=int, default=10, help="most runs to append (default %(default)s)")
             q.add_argument("--minutes", type=float, default=None, help="stop before passing this wall time")
@@ -523,11 +560,15 @@ def main(argv=None):
                 p.exit(2, f"error: --runs must be >= 1, got {args.runs}\n")
             if args.minutes is not None and args.minutes <= 0:
                 p.exit(2, f"error: --minutes must be > 0, got {args.minutes}\n")
+        profile, why = resolve_profile(args.profile, args.backend)
+        print(why)
+        if args.command == "run":
             args.log.parent.mkdir(parents=True, exist_ok=True)
-            campaign(args.repo, args.backend, args.runs, args.minutes, ledger, args.log)
+            campaign(args.repo, args.backend, args.runs, args.minutes, ledger, args.log, profile=profile)
         records = load_ledger(ledger)
         summary = summarise(records, args.backend, method_fingerprint(args.backend),
-                            machine=this_device(args.backend), ledger=ledger_method(args.backend))
+                            machine=this_device(args.backend), ledger=ledger_method(args.backend),
+                            profile=profile)
     except (LedgerError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -30,15 +30,13 @@ from validation.timing.method import (
     DETECTION_GOALS,
     MOST_ROUNDS,
     ONE_SHOT_EVERY,
-    PROFILES,
     REFRESH_EVERY,
     SUITE_REPLICAS,
-    comparison_cases,
     judge_comparison,
     minimum_detectable,
     rounds_to_detect,
-    skipped_cases,
 )
+from validation.timing.profiles import AUTO, LEDGER_PROFILES, NAMES, choose_profile, not_timed, profile_cases
 from validation.timing.rates import PowerTableError, error_rates_lines, load_power, prior_round_sd
 from validation.timing.rates import minimum_detectable as table_minimum_detectable
 
@@ -56,10 +54,12 @@ def parser():
     p.add_argument("--repo", default=".", help="the git repository (default .)")
     p.add_argument("--replicas", type=int, nargs="+", default=None,
                    help="keep only these R (default: each suite's own, see --suites)")
-    p.add_argument("--suites", nargs="+", default=[DEFAULT_PROFILE],
-                   choices=(*PROFILES, *SUITE_REPLICAS),
+    p.add_argument("--suites", nargs="+", default=[AUTO],
+                   choices=(*NAMES, *SUITE_REPLICAS),
                    help="a profile (default: train step R = 1, 10, 100, first step and build R = 1, 100, "
-                        "the reference up to R = 10; all: every suite, the reference at every R) or suites")
+                        "the reference up to R = 10; quick: the default's train steps; all: every suite, "
+                        "the reference at every R; auto, the default: default, or quick where the A/A "
+                        "ledger timed the default over 3 minutes on this device) or suites")
     p.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
                    help="fresh worker pairs (default %(default)s)")
     p.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS,
@@ -93,20 +93,26 @@ def main(argv=None):
         return FAILURE
     from benchmarks.interleaved import WorkerError, measure
 
-    suites = args.suites[0] if len(args.suites) == 1 and args.suites[0] in PROFILES else args.suites
-    if any(name in PROFILES for name in args.suites) and not isinstance(suites, str):
-        p.exit(FAILURE, f"error: --suites takes one profile ({', '.join(PROFILES)}) or suite names, "
+    suites = args.suites[0] if len(args.suites) == 1 and args.suites[0] in NAMES else args.suites
+    if any(name in NAMES for name in args.suites) and not isinstance(suites, str):
+        p.exit(FAILURE, f"error: --suites takes one profile ({', '.join(NAMES)}) or suite names, "
                         f"got {args.suites}\n")
-    cases = comparison_cases(suites, args.replicas)
+    why = None
+    if suites == AUTO:
+        suites, why = choose_profile(_default_wall_time(args.backend))
+    cases = profile_cases(suites, args.replicas)
     if not cases:
         p.exit(FAILURE, f"error: --suites {' '.join(args.suites)} --replicas {args.replicas}: no benchmark\n")
-    skipped = skipped_cases(suites, args.replicas)
+    skipped = not_timed(suites, args.replicas)
     print(f"comparing {args.head} ({head[:12]}) against {args.base} ({base[:12]}) on {args.backend}: "
           f"{len(cases)} benchmarks, {args.rounds} rounds x {args.blocks} interleaved blocks "
           f"x {args.steps} steps")
-    design = (suites, args.replicas, args.rounds, args.blocks, args.steps)
-    if design == (DEFAULT_PROFILE, None, DEFAULT_ROUNDS, DEFAULT_BLOCKS, DEFAULT_STEPS):
-        print(duration_line(args.backend))
+    if why:
+        print(why)
+    ledgered = suites in LEDGER_PROFILES  # a profile whose A/A runs the ledger keeps apart
+    if ledgered and (args.replicas, args.rounds, args.blocks, args.steps) == (
+            None, DEFAULT_ROUNDS, DEFAULT_BLOCKS, DEFAULT_STEPS):
+        print(duration_line(args.backend, suites))
     start = time.perf_counter()
     try:
         blocks = measure(sources, cases, args.rounds, args.blocks, args.steps,
@@ -137,12 +143,14 @@ def main(argv=None):
     if skipped:
         print(f"not timed by this profile ({len(skipped)}; `--suites all` times them): "
               f"{', '.join(case.name for case in skipped)}")
-    for line in [*error_rates_lines(table, backend=args.backend), *ledger_lines(args.backend)]:
+    ledger = ledger_lines(args.backend, profile=suites if ledgered else DEFAULT_PROFILE)
+    for line in [*error_rates_lines(table, backend=args.backend), *ledger]:
         print(line)
     regressions = [row for row in rows if row["verdict"] == "slower"]
     write_json(args.json, {"schema": SCHEMA, "base": base, "head": head, "base_name": args.base,
                            "head_name": args.head, "backend": args.backend,
                            "seconds": time.perf_counter() - start,
+                           "profile": suites if isinstance(suites, str) else None,
                            "skipped": [case.name for case in skipped],
                            "rows": rows, "blocks": blocks.as_json()})
     if regressions:
@@ -184,16 +192,26 @@ def floor_line(source, error, backend):
             f"{floor_text(max(source.sd.values()))} by benchmark)")
 
 
-def duration_line(backend):
-    """How long the default comparison took on this device: the A/A ledger's runs of it here, or why
+def _default_wall_time(backend):
+    """The default profile's ``WallTime`` on this device, None where unmeasured or unreadable (the
+    ``duration_line`` and the ledger lines say why)."""
+    try:
+        return wall_time_here(backend)
+    except (LedgerError, PowerTableError, OSError):
+        return None
+
+
+def duration_line(backend, profile=DEFAULT_PROFILE):
+    """How long ``profile``'s comparison took on this device: the A/A ledger's runs of it here, or why
     that is not known."""
     try:
-        wall = wall_time_here(backend)
+        wall = wall_time_here(backend, profile=profile)
     except (LedgerError, PowerTableError, OSError) as error:
         return f"expected time: unknown (the A/A ledger could not be read: {error})"
     if wall is None:
-        return (f"expected time: unknown on this device (no A/A ledger run of this method on {backend} here; "
-                f"`python -m validation.timing.aa run --backend {backend}` records some)")
+        return (f"expected time: unknown on this device (no A/A ledger run of this method and profile "
+                f"{profile} on {backend} here; `python -m validation.timing.aa run --backend {backend} "
+                f"--profile {profile}` records some)")
     return (f"expected time: {wall.median:.0f} s (the median of {wall.runs} A/A ledger run(s) of this "
             f"comparison on this device; {wall.low:.0f}-{wall.high:.0f} s)")
 
