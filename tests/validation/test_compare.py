@@ -181,6 +181,24 @@ def test_error_rates_come_from_the_power_table_of_the_backend(tmp_path, monkeypa
         load_power(backend=active)
 
 
+def test_error_rates_leave_out_planted_rows_about_benchmarks_not_timed():
+    """A comparison of the train steps alone (the quick profile) does not quote first-step detection."""
+    row = {"flags": 4, "comparisons": 4, "rate": 1.0, "low95": 0.4, "high95": 1.0, "goal_text": "g",
+           "met": True}
+    summary = [{**row, "name": "aa_per_benchmark", "label": "A/A worst"},
+               {**row, "name": "slow_step_1.25:train_step(multidense, R=100)", "label": "planted step"},
+               {**row, "name": "slow_first_1.50:first_step(multidense, R=100)", "label": "planted first"}]
+    table = {"backend": "jax", "path": "p", "comparisons": 4, "summary": summary}
+    everything = error_rates_lines(table, backend="jax")
+    assert any("planted first" in line for line in everything)
+    assert not any("left out" in line for line in everything)
+    lines = error_rates_lines(table, backend="jax", timed=["train_step(multidense, R=100)"])
+    assert any("A/A worst" in line for line in lines) and any("planted step" in line for line in lines)
+    assert not any("planted first" in line for line in lines)
+    left_out = "1 planted-slowdown row(s) about benchmarks this comparison does not time left out"
+    assert left_out in "\n".join(lines)
+
+
 def test_a_power_table_of_another_design_says_so():
     """Rates of one model per round are not those of a comparison that rebuilds them (torch)."""
     kept, rebuilt = {"design_sizes": {"refresh_every": None}}, {"design_sizes": {"refresh_every": 1}}

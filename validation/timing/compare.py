@@ -144,7 +144,8 @@ def main(argv=None):
         print(f"not timed by this profile ({len(skipped)}; `--suites all` times them): "
               f"{', '.join(case.name for case in skipped)}")
     ledger = ledger_lines(args.backend, profile=suites if ledgered else DEFAULT_PROFILE)
-    for line in [*error_rates_lines(table, backend=args.backend), *ledger]:
+    rates = error_rates_lines(table, backend=args.backend, timed=[case.name for case in cases])
+    for line in [*rates, *ledger]:
         print(line)
     regressions = [row for row in rows if row["verdict"] == "slower"]
     write_json(args.json, {"schema": SCHEMA, "base": base, "head": head, "base_name": args.base,

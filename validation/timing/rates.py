@@ -112,8 +112,16 @@ def prior_round_sd(power, names):
     return {name: measured.get(name, largest) for name in names}
 
 
-def error_rates_lines(power=None, backend=DEFAULT_BACKEND):
-    """Lines stating the method's error rates measured on ``backend``, or how to measure them."""
+def row_benchmark(row):
+    """The benchmark a summary row is about (``"<scenario>:<benchmark>"``), None for a whole-table row."""
+    name = row.get("name", "")
+    return name.split(":", 1)[1] if ":" in name else None
+
+
+def error_rates_lines(power=None, backend=DEFAULT_BACKEND, timed=None):
+    """Lines stating the method's error rates measured on ``backend``, or how to measure them.
+    ``timed``: the names of the benchmarks this comparison times; rows about others are left out (and
+    counted)."""
     try:
         power = power or load_power(backend=backend)
     except PowerTableError as error:
@@ -125,12 +133,17 @@ def error_rates_lines(power=None, backend=DEFAULT_BACKEND):
     lines = [f"error rates of this method, measured on {power.get('machine', '?')}, "
              f"backend {measured_backend} ({power.get('started', '?')}, {power['path']}); "
              f"intervals over {power.get('comparisons', '?')} independent comparisons:"]
-    for row in power.get("summary", []):
+    rows = power.get("summary", [])
+    shown = [row for row in rows if timed is None or row_benchmark(row) in (None, *timed)]
+    for row in shown:
         lines.append(f"  {row['label']}: {row['flags']}/{row['comparisons']} = {row['rate']:.1%}, "
                      f"95% interval {row['low95']:.1%}-{row['high95']:.1%} (goal {row['goal_text']}, "
                      f"{'met' if row['met'] else 'MISSED'})")
         if row.get("bound_text"):
             lines.append(f"    {row['bound_text']}")
+    if len(shown) < len(rows):
+        lines.append(f"  ({len(rows) - len(shown)} planted-slowdown row(s) about benchmarks this comparison "
+                     f"does not time left out)")
     if measured_backend != backend:
         lines.append(f"  NOT measured on {backend}: these rates are {measured_backend}'s; "
                      f"`KERAS_BACKEND={backend} make timing-power` measures them")
