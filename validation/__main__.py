@@ -22,7 +22,7 @@ def parser():
     p = argparse.ArgumentParser(prog="python -m validation", description=__doc__.splitlines()[0])
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_const", const="quick", dest="mode",
-                      help="small sizes, 200 training steps (default; <= 60 s on 2 CPU cores)")
+                      help="small sizes, 200 training steps (default; about a minute on 2 CPU cores)")
     mode.add_argument("--full", action="store_const", const="full", dest="mode",
                       help="R = 100 statistics, 2000 training steps on the full 1500-point grid")
     mode.add_argument("--power", action="store_true",

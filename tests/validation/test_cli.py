@@ -47,6 +47,11 @@ def test_foreign_result_file_is_not_overwritten(capsys, tmp_path):
     assert str(foreign) in capsys.readouterr().err and foreign.read_text() == '{"mine": true}'
 
 
+# The quick run takes about a minute on 2 cores (stop 65, AVX2 EPYC: 55.8 s with oneDNN off, 60.7 s on);
+# a shared host drifts by tens of percent from day to day, so this guards against a gross slowdown only.
+QUICK_GUARD_SECONDS = 90
+
+
 def test_quick_run_passes_and_writes_the_schema(tmp_path, capsys):
     path = tmp_path / "deep" / "validation.json"
     assert main(["--quick", "--json", str(path)]) == 0
@@ -56,7 +61,7 @@ def test_quick_run_passes_and_writes_the_schema(tmp_path, capsys):
     assert payload["schema"] == "multireplica-harness/validation/1" and payload["mode"] == "quick"
     assert payload["passed"] is True and payload["candidate"] == "multidense"
     assert set(payload["environment"]) >= ENVIRONMENT_KEYS
-    assert payload["seconds"] <= 60
+    assert payload["seconds"] <= QUICK_GUARD_SECONDS
     for check in payload["checks"]:
         assert set(check) >= CHECK_KEYS and check["verdict"] == "pass"
         assert check["group"] in {"initializers", "dropout", "equivalence", "training", "isolation"}
