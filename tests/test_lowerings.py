@@ -70,6 +70,16 @@ def test_a_pinned_network_builds_without_measuring(cache, lowering):
     assert not cache.exists()
 
 
+def test_build_network_takes_one_lowering_per_layer(cache):
+    mix = ("broadcast", "per_replica", "replica_leading")
+    network = multidense_impl.build_network(spaced_seeds(3), lowering=mix)
+    assert tuple(lowerings.lowerings_of(network).values()) == mix and not cache.exists()
+    with pytest.raises(ValueError, match="lowering must name one lowering or one per layer"):
+        multidense_impl.build_network(spaced_seeds(3), lowering=mix[:2])
+    with pytest.raises(ValueError, match="lowering must be one of"):
+        multidense_impl.build_network(spaced_seeds(3), lowering=("broadcast", "fast", "broadcast"))
+
+
 def test_prior_follows_the_backend_and_device():
     assert lowerings.prior_lowering(1, True, "jax", gpu=False) == "single"
     assert lowerings.prior_lowering(5, False, "tensorflow", gpu=False) == "per_replica"

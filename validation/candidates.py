@@ -1,5 +1,8 @@
 """The implementation under validation and the replica seeds of each run."""
 
+import functools
+import types
+
 from harness.registry import REFERENCE, load_implementation
 
 WEIGHT_FUNCTIONS = ("get_replica_weights", "set_replica_weights")
@@ -23,6 +26,17 @@ def require_candidate(parser, name):
         return load_candidate(name)
     except (ValueError, ImportError) as error:
         parser.error(f"--candidate {name!r}: {error}")
+
+
+def mixed_lowering_candidate(lowering, name="multidense"):
+    """The fused implementation ``name`` with ``lowering`` passed to its ``build_network`` (one
+    lowering per layer: the mixes the autotuner may choose on some machine)."""
+    fused = load_candidate(name)
+    module = types.ModuleType(f"{fused.__name__}[lowering={'/'.join(lowering)}]")
+    module.__dict__.update({key: value for key, value in vars(fused).items()
+                            if not key.startswith("__")})
+    module.build_network = functools.partial(fused.build_network, lowering=tuple(lowering))
+    return module
 
 
 def reference():

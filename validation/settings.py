@@ -38,6 +38,7 @@ class Settings:
     record_every: int = 10
     perturbed_replica: int = 1
     perturbation: float = 3.0  # added to every pseudo-data point of the perturbed replica (in sigma)
+    floor_copies: int = 2  # reference runs from nudged weights and pseudo-data behind the training floor
     alpha: float = ALPHA
     k_equivalence: float = K_EQUIVALENCE
     k_training: float = K_TRAINING

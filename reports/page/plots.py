@@ -137,6 +137,9 @@ def validation_curve(out_dir, name, curve):
     fig, ax = plt.subplots(figsize=(6, 4))
     for label, values in curve.get("series", {}).items():
         ax.plot(curve.get("steps", [])[: len(values)], values, label=label)
+    if curve.get("unstable_from_step") is not None:
+        ax.axvline(curve["unstable_from_step"], color="grey", linestyle="--",
+                   label="reference unstable from here: chi2 not judged")
     ax.set(xlabel=curve.get("x_label", "step"), ylabel=curve.get("y_label", ""), title=name)
     if curve.get("series"):
         ax.legend(fontsize="small")

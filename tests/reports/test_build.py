@@ -143,3 +143,12 @@ def test_the_cli_prints_where_the_report_is_and_how_to_serve_it(tmp_path, asv_pr
     assert finished.returncode == 0, finished.stderr
     assert str(tmp_path / "html" / "index.html") in finished.stdout
     assert "python -m http.server" in finished.stdout
+
+
+def test_a_validation_curve_marks_where_the_reference_turned_unstable(tmp_path):
+    from reports.page.plots import validation_curve
+
+    curve = {"steps": [0, 10, 20], "series": {"candidate vs reference": [0.0, 1e-6, 1e-3]}}
+    marked = validation_curve(tmp_path / "a", "training.no_clipnorm", {**curve, "unstable_from_step": 20})
+    plain = validation_curve(tmp_path / "b", "training.no_clipnorm", {**curve, "unstable_from_step": None})
+    assert (tmp_path / "a" / marked.path).read_bytes() != (tmp_path / "b" / plain.path).read_bytes()

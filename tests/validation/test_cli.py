@@ -47,7 +47,8 @@ def test_foreign_result_file_is_not_overwritten(capsys, tmp_path):
     assert str(foreign) in capsys.readouterr().err and foreign.read_text() == '{"mine": true}'
 
 
-# The quick run takes about a minute on 2 cores (stop 65, AVX2 EPYC: 55.8 s with oneDNN off, 60.7 s on);
+# The quick run takes about a minute on 2 cores (AVX2 EPYC: stop 65 55.8 s with oneDNN off, 60.7 s on;
+# stop 66, with two nudged floor runs per training config, 52.7 s off and 53.3 s on);
 # a shared host drifts by tens of percent from day to day, so this guards against a gross slowdown only.
 QUICK_GUARD_SECONDS = 90
 
