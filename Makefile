@@ -27,26 +27,36 @@ lint: install
 # The whole suite on TensorFlow (the default backend) once per x86 CPU kernel family (ONEDNN_STATES:
 # TF_ENABLE_ONEDNN_OPTS=0 and =1, what TensorFlow picks on CPUs without and with AVX-512 VNNI/BF16),
 # then the tests marked backend_matrix on the other backends in BACKENDS (KERAS_BACKEND). Tests marked
-# tensorflow_kernel_free (they run no TensorFlow kernel) run in the first oneDNN state only.
+# tensorflow_kernel_free (they run no TensorFlow kernel) or onednn_neutral (they judge none of its
+# numbers) run in the first oneDNN state only. Each pass runs on TEST_WORKERS pytest-xdist workers
+# (auto: one per core; 0: in one process), a test file per worker; the tests marked wall_clock (their
+# verdict rests on measured time) then run alone, once.
 ONEDNN_STATES ?= 0 1
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 test: lint
 	@set -e; for backend in $(BACKENDS); do \
 		if [ $$backend = tensorflow ]; then \
-			marks=""; \
+			marks="not wall_clock"; \
 			for onednn in $(ONEDNN_STATES); do \
-				echo "== tests with KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $${marks:+-m '$$marks'}"; \
-				KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $(PY) -m pytest -q $${marks:+-m "$$marks"} tests; \
-				marks="not tensorflow_kernel_free"; \
+				echo "== tests with KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn -m '$$marks'"; \
+				KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $(PYTEST_PARALLEL) -m "$$marks" tests; \
+				if [ "$$marks" = "not wall_clock" ]; then \
+					echo "== wall-clock tests, alone: KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn -m wall_clock"; \
+					KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $(PY) -m pytest -q -m wall_clock tests; \
+				fi; \
+				marks="not tensorflow_kernel_free and not onednn_neutral"; \
 			done; \
 		else \
 			echo "== tests with KERAS_BACKEND=$$backend -m backend_matrix"; \
-			KERAS_BACKEND=$$backend $(PY) -m pytest -q -m backend_matrix tests; \
+			KERAS_BACKEND=$$backend $(PYTEST_PARALLEL) -m backend_matrix tests; \
 		fi; \
 	done
 
-# `asv check`, then every benchmark once through (profile quick) on HEAD in $(VENV); fails if any errors.
+# `asv check`, then every benchmark of profile quick once through on HEAD in $(VENV) (asv --quick: one
+# sample each; `make report` samples them in full); fails if any errors.
 asv-check: install
-	PYTHON=$(PY) benchmarks/ci_check.sh
+	ASV_QUICK=1 PYTHON=$(PY) benchmarks/ci_check.sh
 
 # The GPU suites rehearsed on the CPU (MRH_GPU_REHEARSAL=1: R = 2, asv --quick, the fused
 # implementation's parameter sets) with jax and tensorflow; fails on any errored or skipped GPU
@@ -112,7 +122,7 @@ power: install
 report: install
 	@echo "== [1/7] validation (quick) -> results/validation/validation.json"
 	@status=0; $(PY) -m validation --quick || status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
-	@echo "== [2/7] validation power (null seeds and planted defects, about 3 min) -> results/validation/power.json"
+	@echo "== [2/7] validation power (null seeds and planted defects, about 7 min on 2 cores) -> results/validation/power.json"
 	$(PY) -m validation --power
 	@echo "== [3/7] speedup at R = 1, 10, 100: fused vs reference, interleaved workers (the reference's R = 100 trace: a minute a round on TensorFlow) -> results/timing/speedup.json"
 	$(PY) -m validation.timing.speedup

@@ -58,3 +58,14 @@ def vector_set(monkeypatch):
     yield set_to
     monkeypatch.undo()
     device.device_description.cache_clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """``make test`` runs wall-clock tests alone once, in the first TensorFlow pass: so a test marked
+    ``wall_clock`` must be ``tensorflow_kernel_free`` and not ``backend_matrix`` (the passes that
+    run in parallel never select it)."""
+    misplaced = [item.nodeid for item in items if item.get_closest_marker("wall_clock") and (
+        not item.get_closest_marker("tensorflow_kernel_free") or item.get_closest_marker("backend_matrix"))]
+    if misplaced:
+        raise pytest.UsageError("wall_clock tests must be tensorflow_kernel_free and not backend_matrix "
+                                f"(make test times them alone once): {misplaced}")

@@ -75,6 +75,7 @@ def test_explicit_commits_and_machine(tmp_path):
     assert gate(tmp_path, "--machine", "other") == FAILURE
 
 
+@pytest.mark.wall_clock  # two real asv runs judged against each other: alone on the machine
 def test_genuine_quick_runs_of_identical_code_never_regress(tmp_path):
     """asv --quick records one sample; identical code once showed 1.6x 'regressions' that way."""
     init_repo(tmp_path)
