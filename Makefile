@@ -37,15 +37,15 @@ PYTEST_PARALLEL = $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 test: lint
 	@set -e; for backend in $(BACKENDS); do \
 		if [ $$backend = tensorflow ]; then \
-			marks="not wall_clock"; \
+			first=yes; marks="not wall_clock"; \
 			for onednn in $(ONEDNN_STATES); do \
 				echo "== tests with KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn -m '$$marks'"; \
 				KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $(PYTEST_PARALLEL) -m "$$marks" tests; \
-				if [ "$$marks" = "not wall_clock" ]; then \
+				if [ $$first = yes ]; then \
 					echo "== wall-clock tests, alone: KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn -m wall_clock"; \
 					KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=$$onednn $(PY) -m pytest -q -m wall_clock tests; \
 				fi; \
-				marks="not tensorflow_kernel_free and not onednn_neutral"; \
+				first=no; marks="not wall_clock and not tensorflow_kernel_free and not onednn_neutral"; \
 			done; \
 		else \
 			echo "== tests with KERAS_BACKEND=$$backend -m backend_matrix"; \
